@@ -1,0 +1,109 @@
+"""One embedded benchmark: run the suites and drills, evaluate, gate.
+
+This is the orchestration behind ``cavra benchmark run``: I/O-free apart from driving the
+targets, with every metric recorded into the registry the caller passes in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from prometheus_client.registry import CollectorRegistry
+
+from cavra_prom.buckets import latency_buckets
+from cavra_prom.drills import DrillResult, run_drill
+from cavra_prom.evaluation.embedded import evaluate_ha_embedded, evaluate_suite_run
+from cavra_prom.evaluation.model import EVIDENCE_SAMPLE, Evaluation, SuiteEvaluation
+from cavra_prom.gate import GateResult, evaluate_gate
+from cavra_prom.instruments import SuiteMetrics, now
+from cavra_prom.outcome_metrics import DrillMetrics, GateMetrics
+from cavra_prom.runner import ProgressCallback, SuiteRun, run_suite
+from cavra_prom.runtime import ReferenceRuntime, RuntimeConfig
+from cavra_prom.spec.model import DrillSpec, Spec, SuiteSpec
+from cavra_prom.targets import build_target
+
+EMBEDDED_SOURCE = "embedded://reference-runtime"
+
+DrillCallback = Callable[[DrillSpec, DrillResult | None], None]
+"""Called before a drill starts (result None) and after it ends."""
+
+
+@dataclass(frozen=True)
+class BenchmarkOutcome:
+    spec: Spec
+    runs: tuple[SuiteRun, ...]
+    evaluation: Evaluation
+    gate: GateResult
+
+
+def suite_buckets(suite: SuiteSpec) -> tuple[float, ...]:
+    """The bucket layout a suite records with: its p95 (and p99) thresholds are exact bounds."""
+    extra = () if suite.slo.p99_latency_ms_max is None else (suite.slo.p99_latency_ms_max / 1000.0,)
+    return latency_buckets(suite.slo.p95_latency_seconds_max, extra)
+
+
+def run_suites(
+    spec: Spec, metrics: SuiteMetrics, progress: ProgressCallback | None = None
+) -> tuple[list[SuiteRun], list[SuiteEvaluation]]:
+    runs, evaluations = [], []
+    for suite in spec.suites:
+        bounds = suite_buckets(suite)
+        series = metrics.add_suite(
+            suite.id, bounds, suite.slo.p95_latency_seconds_max, suite.slo.throughput_per_second_min
+        )
+        target = build_target(suite.target, suite.workload.seed)
+        try:
+            run = run_suite(suite, target, series, progress)
+        finally:
+            target.close()
+        runs.append(run)
+        evaluations.append(evaluate_suite_run(run, bounds, suite.slo))
+    return runs, evaluations
+
+
+def run_drills(spec: Spec, on_drill: DrillCallback | None = None) -> list[DrillResult]:
+    results = []
+    for drill in spec.drills:
+        if on_drill:
+            on_drill(drill, None)
+        result = run_drill(drill, runtime_config=RuntimeConfig(seed=drill.seed))
+        if on_drill:
+            on_drill(drill, result)
+        results.append(result)
+    return results
+
+
+def run_benchmark(
+    spec: Spec,
+    registry: CollectorRegistry | None,
+    progress: ProgressCallback | None = None,
+    on_drill: DrillCallback | None = None,
+) -> BenchmarkOutcome:
+    """Run every suite and drill of ``spec`` against the reference runtime and gate the result."""
+    suite_metrics = SuiteMetrics(registry)
+    drill_metrics = DrillMetrics(registry)
+    gate_metrics = GateMetrics(registry)
+
+    runs, suite_evaluations = run_suites(spec, suite_metrics, progress)
+    drills = run_drills(spec, on_drill)
+    drill_metrics.update(drills)
+
+    ha_config = RuntimeConfig()
+    ha = evaluate_ha_embedded(
+        drills,
+        api_replicas=ha_config.api_replicas,
+        worker_replicas=ha_config.worker_replicas,
+        event_bus=ReferenceRuntime(ha_config).event_bus_capabilities(),
+    )
+    evaluation = Evaluation(
+        source=EMBEDDED_SOURCE,
+        evidence_mode=EVIDENCE_SAMPLE,
+        evaluated_at=now(),
+        suites=tuple(suite_evaluations),
+        drills=tuple(drills),
+        ha=ha,
+    )
+    gate = evaluate_gate(evaluation, spec)
+    gate_metrics.update(gate)
+    return BenchmarkOutcome(spec, tuple(runs), evaluation, gate)

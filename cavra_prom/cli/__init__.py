@@ -1,0 +1,1 @@
+"""The ``cavra`` command line. The only place that prints and chooses exit codes."""

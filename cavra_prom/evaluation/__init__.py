@@ -1,0 +1,1 @@
+"""Evaluation: from measured data (a run, or Prometheus) to the values the gate judges."""

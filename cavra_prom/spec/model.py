@@ -1,0 +1,128 @@
+"""The internal spec model: what the loader produces and everything else consumes.
+
+The YAML file is the user's versioned contract (``version: cavra/v1``); these frozen
+dataclasses are the validated, unit-normalised form. Keeping them apart (as sloth does)
+lets the file format evolve without touching the runner, gate or generators.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+LoadMode = Literal["closed", "open"]
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """What one operation of a suite does.
+
+    ``kind`` selects an implementation behind the runner's target protocol. ``reference``
+    drives the built-in reference runtime (``operation`` names which of its operations);
+    other kinds (python, http, command) come with their own ``options``.
+    """
+
+    kind: str
+    operation: str | None = None
+    options: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WorkloadSpec:
+    """How load is generated for one suite.
+
+    Exactly one of ``duration_seconds`` / ``iterations`` bounds the measured phase.
+    Closed loop: ``concurrency`` workers issue operations back to back. Open loop: operations
+    are due at ``arrival_rate_per_second`` and latency is measured from the due time, so a
+    stalled system cannot hide its queueing (no coordinated omission).
+    """
+
+    mode: LoadMode = "closed"
+    concurrency: int = 1
+    arrival_rate_per_second: float | None = None
+    duration_seconds: float | None = 3.0
+    iterations: int | None = None
+    warmup_seconds: float = 0.5
+    warmup_iterations: int | None = None
+    seed: int = 1
+
+
+@dataclass(frozen=True)
+class SloSpec:
+    """The service-level objectives of one suite, in the units users write (ms, /s)."""
+
+    p95_latency_ms_max: float
+    throughput_per_second_min: float
+    p99_latency_ms_max: float | None = None
+    error_ratio_max: float | None = None
+
+    @property
+    def p95_latency_seconds_max(self) -> float:
+        return self.p95_latency_ms_max / 1000.0
+
+
+@dataclass(frozen=True)
+class SuiteSpec:
+    id: str
+    target: TargetSpec
+    workload: WorkloadSpec
+    slo: SloSpec
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class DrillSpec:
+    """One failure drill: the fault to inject and the behaviour that must be observed."""
+
+    id: str
+    fault: str
+    injected_fault: str
+    expected_behavior: str
+    operations: int = 50
+    recovery_timeout_seconds: float = 10.0
+    seed: int = 1
+
+
+@dataclass(frozen=True)
+class EventBusRequirements:
+    durable_delivery: bool = True
+    dead_letter_queue: bool = True
+    replay: bool = True
+    consumer_lag_metrics: bool = True
+
+
+@dataclass(frozen=True)
+class HaDrSpec:
+    """HA/DR floors (R6.1): recovery objectives, replica floors, event-bus capabilities."""
+
+    rto_minutes: float = 60.0
+    rpo_minutes: float = 15.0
+    min_api_replicas: int = 2
+    min_worker_replicas: int = 2
+    event_bus: EventBusRequirements = field(default_factory=EventBusRequirements)
+    health_endpoints: tuple[str, ...] = ("/health", "/version", "/console/config")
+
+
+@dataclass(frozen=True)
+class GatePolicy:
+    """How strict the gate is: sample floors and what evidence is required."""
+
+    min_samples_per_suite: int = 100
+    required_suites: tuple[str, ...] = ()
+    required_drills: tuple[str, ...] = ()
+    allow_sample_evidence: bool = True
+
+
+@dataclass(frozen=True)
+class Spec:
+    version: str
+    suites: tuple[SuiteSpec, ...]
+    drills: tuple[DrillSpec, ...]
+    ha_dr: HaDrSpec
+    gate: GatePolicy
+
+    def suite(self, suite_id: str) -> SuiteSpec:
+        for suite in self.suites:
+            if suite.id == suite_id:
+                return suite
+        raise KeyError(suite_id)
