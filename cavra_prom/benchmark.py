@@ -17,7 +17,7 @@ from cavra_prom.evaluation.embedded import evaluate_ha_embedded, evaluate_suite_
 from cavra_prom.evaluation.model import EVIDENCE_SAMPLE, Evaluation, SuiteEvaluation
 from cavra_prom.gate import GateResult, evaluate_gate
 from cavra_prom.instruments import SuiteMetrics, now
-from cavra_prom.outcome_metrics import DrillMetrics, GateMetrics
+from cavra_prom.outcome_metrics import DrillMetrics, GateMetrics, HaMetrics
 from cavra_prom.runner import ProgressCallback, SuiteRun, run_suite
 from cavra_prom.runtime import ReferenceRuntime, RuntimeConfig
 from cavra_prom.spec.model import DrillSpec, Spec, SuiteSpec
@@ -84,6 +84,7 @@ def run_benchmark(
     suite_metrics = SuiteMetrics(registry)
     drill_metrics = DrillMetrics(registry)
     gate_metrics = GateMetrics(registry)
+    ha_metrics = HaMetrics(registry)
 
     runs, suite_evaluations = run_suites(spec, suite_metrics, progress)
     drills = run_drills(spec, on_drill)
@@ -96,6 +97,7 @@ def run_benchmark(
         worker_replicas=ha_config.worker_replicas,
         event_bus=ReferenceRuntime(ha_config).event_bus_capabilities(),
     )
+    ha_metrics.update(ha)
     evaluation = Evaluation(
         source=EMBEDDED_SOURCE,
         evidence_mode=EVIDENCE_SAMPLE,

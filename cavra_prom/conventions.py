@@ -45,6 +45,15 @@ DRILL_PASSED: Final = "cavra_drill_passed"
 DRILL_LAST_RUN_TIMESTAMP_SECONDS: Final = "cavra_drill_last_run_timestamp_seconds"
 DRILL_RECOVERY_SECONDS: Final = "cavra_drill_recovery_seconds"
 
+# --- HA/DR metrics (what the default HA PromQL in the spec reads) ------------------------
+HA_REPLICAS: Final = "cavra_ha_replicas"
+HA_RPO_SECONDS: Final = "cavra_ha_rpo_seconds"
+EVENT_BUS_CAPABILITY: Final = "cavra_event_bus_capability"
+LABEL_ROLE: Final = "role"
+LABEL_CAPABILITY: Final = "capability"
+ROLE_API: Final = "api"
+ROLE_WORKER: Final = "worker"
+
 # --- gate and packet metrics -------------------------------------------------------------
 GATE_READY: Final = "cavra_gate_ready"
 GATE_BLOCKERS: Final = "cavra_gate_blockers"

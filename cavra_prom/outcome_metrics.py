@@ -14,6 +14,7 @@ from prometheus_client.registry import Collector, CollectorRegistry
 
 from cavra_prom import conventions as names
 from cavra_prom.drills import DrillResult
+from cavra_prom.evaluation.model import HaEvaluation
 from cavra_prom.gate import GateResult
 
 
@@ -96,4 +97,61 @@ class GateMetrics(Collector):
         return (
             GaugeMetricFamily(names.GATE_READY, "1 when the latest gate had no blocker, else 0."),
             GaugeMetricFamily(names.GATE_BLOCKERS, "Blockers in the latest gate result."),
+        )
+
+
+class HaMetrics(Collector):
+    """HA/DR gauges the default HA PromQL of the spec reads (see ``HaQueries``).
+
+    ``cavra_ha_replicas{role}``, ``cavra_ha_rpo_seconds`` and
+    ``cavra_event_bus_capability{capability}`` are exported from the latest HA evaluation, so
+    a Prometheus scraping cavra-prom can evaluate HA/DR the way it would for a real system.
+    """
+
+    def __init__(self, registry: CollectorRegistry | None) -> None:
+        self._lock = threading.Lock()
+        self._latest: HaEvaluation | None = None
+        if registry is not None:
+            registry.register(self)
+
+    def update(self, ha: HaEvaluation) -> None:
+        with self._lock:
+            self._latest = ha
+
+    def describe(self) -> Iterable[Metric]:
+        return list(self._families())
+
+    def collect(self) -> Iterable[Metric]:
+        replicas, rpo, capability = families = self._families()
+        with self._lock:
+            ha = self._latest
+        if ha is not None:
+            for role, value in (
+                (names.ROLE_API, ha.api_replicas),
+                (names.ROLE_WORKER, ha.worker_replicas),
+            ):
+                if value is not None:
+                    replicas.add_metric([role], float(value))
+            if ha.rpo_minutes is not None:
+                rpo.add_metric([], ha.rpo_minutes * 60.0)
+            for name, shown in sorted(ha.event_bus.items()):
+                if shown is not None:
+                    capability.add_metric([name], 1.0 if shown else 0.0)
+        return list(families)
+
+    @staticmethod
+    def _families() -> tuple[GaugeMetricFamily, GaugeMetricFamily, GaugeMetricFamily]:
+        return (
+            GaugeMetricFamily(
+                names.HA_REPLICAS, "Replicas running, by role.", labels=[names.LABEL_ROLE]
+            ),
+            GaugeMetricFamily(
+                names.HA_RPO_SECONDS,
+                "Age of the oldest event not yet replicated at the last bus failure (RPO).",
+            ),
+            GaugeMetricFamily(
+                names.EVENT_BUS_CAPABILITY,
+                "1 when the event bus showed the capability when exercised, else 0.",
+                labels=[names.LABEL_CAPABILITY],
+            ),
         )

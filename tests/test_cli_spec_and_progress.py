@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from cavra_prom.cli.benchmark_cmd import with_seed
 from cavra_prom.cli.progress import ProgressDisplay
+from cavra_prom.cli.run_cmd import with_seed
 from cavra_prom.drills import DrillResult
 from cavra_prom.runner import Progress
 from cavra_prom.spec.loader import default_spec, load_spec_text

@@ -253,7 +253,7 @@ def test_did_you_mean_prefers_the_key_with_its_unit() -> None:
         "ha_dr: unknown key 'rto', did you mean 'rto_minutes'?",
         "ha_dr: unknown key 'rpo_minute', did you mean 'rpo_minutes'?",
         "ha_dr: unknown key 'backups' (allowed: rto_minutes, rpo_minutes, min_api_replicas, "
-        "min_worker_replicas, event_bus, health_endpoints)",
+        "min_worker_replicas, event_bus, health_endpoints, availability, queries)",
     ]
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from typing import TextIO
+from typing import Any, TextIO
 
 from cavra_prom import __version__
-from cavra_prom.cli import benchmark_cmd, spec_cmd
+from cavra_prom.cli import run_cmd, spec_cmd
 from cavra_prom.errors import CavraError, EvaluationError, InputError, TargetError
 
 EXIT_OK = 0
@@ -22,6 +22,9 @@ EXIT_EVALUATION = 3
 
 Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
 
+BENCHMARK_COMMANDS: tuple[Any, ...] = (run_cmd,)
+TOP_LEVEL_COMMANDS: tuple[Any, ...] = (spec_cmd,)
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -30,8 +33,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"cavra-prom {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    benchmark_cmd.add_parser(commands)
-    spec_cmd.add_parser(commands)
+    benchmark = commands.add_parser("benchmark", help="run, export, evaluate and check gates")
+    benchmark_commands = benchmark.add_subparsers(
+        dest="benchmark_command", required=True, metavar="SUBCOMMAND"
+    )
+    # One module per ``cavra benchmark`` subcommand; each registers itself here.
+    for module in BENCHMARK_COMMANDS:
+        module.register(benchmark_commands)
+    for module in TOP_LEVEL_COMMANDS:
+        module.register(commands)
     return parser
 
 

@@ -13,7 +13,7 @@ EXIT_OK = 0
 EXIT_INPUT = 2
 
 
-def add_parser(commands: Any) -> None:
+def register(commands: Any) -> None:
     spec = commands.add_parser("spec", help="check a spec, or print the built-in one")
     sub = spec.add_subparsers(dest="spec_command", required=True, metavar="SUBCOMMAND")
     validate = sub.add_parser(

@@ -237,6 +237,8 @@ def _check_range(number: float, gt: float | None, ge: float | None, le: float | 
         raise _Invalid(f"must be > {show_number(gt)}")
     elif ge is not None and not number >= ge:
         raise _Invalid(f"must be >= {show_number(ge)}")
+    elif le is not None and ge is None and not number <= le:
+        raise _Invalid(f"must be <= {show_number(le)}")
 
 
 def to_string(value: object, nonempty: bool = False) -> str:

@@ -61,6 +61,40 @@ class SloSpec:
         return self.p95_latency_ms_max / 1000.0
 
 
+ServeMode = Literal["burst", "continuous"]
+BaselineKind = Literal["promql", "pinned", "rolling"]
+
+
+@dataclass(frozen=True)
+class ServeSchedule:
+    """How ``cavra serve`` drives a suite: bursts every N seconds, or continuously.
+
+    Bursts keep a benchmark from competing with the system all day; continuous load suits a
+    canary. Either way the active-seconds counter makes throughput right.
+    """
+
+    mode: ServeMode = "burst"
+    every_seconds: float = 30.0
+    burst_seconds: float = 5.0
+
+
+@dataclass(frozen=True)
+class RegressionSpec:
+    """How a suite is compared with its baseline, and how much worse it may get.
+
+    ``offset_seconds`` is the PromQL baseline's ``offset`` (the same window a day earlier by
+    default); ``min_throughput_per_second`` keeps an idle suite from paging on noise.
+    """
+
+    baseline: BaselineKind = "promql"
+    p95_increase_max: float = 0.10
+    throughput_decrease_max: float = 0.10
+    offset_seconds: float = 86400.0
+    rolling_count: int = 10
+    pinned_packet: str | None = None
+    min_throughput_per_second: float = 1.0
+
+
 @dataclass(frozen=True)
 class SuiteSpec:
     id: str
@@ -68,6 +102,8 @@ class SuiteSpec:
     workload: WorkloadSpec
     slo: SloSpec
     description: str = ""
+    serve: ServeSchedule = field(default_factory=ServeSchedule)
+    regression: RegressionSpec = field(default_factory=RegressionSpec)
 
 
 @dataclass(frozen=True)
@@ -81,6 +117,7 @@ class DrillSpec:
     operations: int = 50
     recovery_timeout_seconds: float = 10.0
     seed: int = 1
+    schedule_seconds: float = 86400.0
 
 
 @dataclass(frozen=True)
@@ -89,6 +126,36 @@ class EventBusRequirements:
     dead_letter_queue: bool = True
     replay: bool = True
     consumer_lag_metrics: bool = True
+
+
+WINDOW_PLACEHOLDER = "$window"
+"""Written in spec PromQL where a range goes (``rate(x[$window])``); replaced at query time."""
+
+
+@dataclass(frozen=True)
+class AvailabilitySpec:
+    """The HA availability objective, as good/total PromQL ratios over a rolling period."""
+
+    objective: float = 0.999
+    period_days: float = 30.0
+    good_query: str = 'sum(rate(cavra_suite_operations_total{outcome="ok"}[$window]))'
+    total_query: str = "sum(rate(cavra_suite_operations_total[$window]))"
+
+
+@dataclass(frozen=True)
+class HaQueries:
+    """PromQL that measures each HA/DR value in a live deployment.
+
+    The defaults read the metrics cavra-prom itself exports for the reference runtime; point
+    them at your own system's metrics (replica counts from kube-state-metrics, say).
+    ``event_bus_capability`` returns one series per ``capability`` label with value 1 or 0.
+    """
+
+    rto_minutes: str = "max(cavra_drill_recovery_seconds) / 60"
+    rpo_minutes: str = "max(cavra_ha_rpo_seconds) / 60"
+    api_replicas: str = 'min(cavra_ha_replicas{role="api"})'
+    worker_replicas: str = 'min(cavra_ha_replicas{role="worker"})'
+    event_bus_capability: str = "max by (capability) (cavra_event_bus_capability)"
 
 
 @dataclass(frozen=True)
@@ -101,6 +168,8 @@ class HaDrSpec:
     min_worker_replicas: int = 2
     event_bus: EventBusRequirements = field(default_factory=EventBusRequirements)
     health_endpoints: tuple[str, ...] = ("/health", "/version", "/console/config")
+    availability: AvailabilitySpec = field(default_factory=AvailabilitySpec)
+    queries: HaQueries = field(default_factory=HaQueries)
 
 
 @dataclass(frozen=True)

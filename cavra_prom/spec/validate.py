@@ -35,9 +35,15 @@ from cavra_prom.spec.model import (
     TargetSpec,
     WorkloadSpec,
 )
+from cavra_prom.spec.validate_ops import (
+    read_availability,
+    read_ha_queries,
+    read_regression,
+    read_serve,
+)
 
 SPEC_KEYS: Final = ("version", "suites", "drills", "ha_dr", "gate")
-SUITE_KEYS: Final = ("id", "description", "target", "workload", "slo")
+SUITE_KEYS: Final = ("id", "description", "target", "workload", "slo", "serve", "regression")
 WORKLOAD_KEYS: Final = (
     "mode",
     "concurrency",
@@ -62,6 +68,7 @@ DRILL_KEYS: Final = (
     "operations",
     "recovery_timeout_seconds",
     "seed",
+    "schedule_seconds",
 )
 HA_DR_KEYS: Final = (
     "rto_minutes",
@@ -70,6 +77,8 @@ HA_DR_KEYS: Final = (
     "min_worker_replicas",
     "event_bus",
     "health_endpoints",
+    "availability",
+    "queries",
 )
 EVENT_BUS_KEYS: Final = ("durable_delivery", "dead_letter_queue", "replay", "consumer_lag_metrics")
 GATE_KEYS: Final = (
@@ -206,11 +215,12 @@ def _suite(report: Report, path: str, value: object) -> tuple[str | None, SuiteS
     ident = _identifier(suite)
     description = suite.string("description", default="")
     target, workload, slo = _target(suite), _workload(suite), _slo(suite)
+    serve, regression = read_serve(suite), read_regression(suite)
     if ident is None or description is None or target is None or workload is None:
         return ident, None
-    if slo is None:
+    if slo is None or serve is None or regression is None:
         return ident, None
-    return ident, SuiteSpec(ident, target, workload, slo, description)
+    return ident, SuiteSpec(ident, target, workload, slo, description, serve, regression)
 
 
 # --- drills, HA/DR, gate -----------------------------------------------------------------
@@ -229,11 +239,12 @@ def _drill(report: Report, path: str, value: object) -> tuple[str | None, DrillS
         "recovery_timeout_seconds", default=_DRILL.recovery_timeout_seconds, gt=0
     )
     seed = drill.integer("seed", default=_DRILL.seed)
+    schedule = drill.number("schedule_seconds", default=_DRILL.schedule_seconds, gt=0)
     if ident is None or fault is None or injected is None or expected is None:
         return ident, None
-    if operations is None or timeout is None or seed is None:
+    if operations is None or timeout is None or seed is None or schedule is None:
         return ident, None
-    return ident, DrillSpec(ident, fault, injected, expected, operations, timeout, seed)
+    return ident, DrillSpec(ident, fault, injected, expected, operations, timeout, seed, schedule)
 
 
 def _event_bus(ha_dr: Section) -> EventBusRequirements | None:
@@ -267,11 +278,12 @@ def _ha_dr(top: Section) -> HaDrSpec | None:
     api = ha_dr.integer("min_api_replicas", default=_HA_DR.min_api_replicas, ge=0)
     workers = ha_dr.integer("min_worker_replicas", default=_HA_DR.min_worker_replicas, ge=0)
     bus, endpoints = _event_bus(ha_dr), _health_endpoints(ha_dr)
+    availability, queries = read_availability(ha_dr), read_ha_queries(ha_dr)
     if rto is None or rpo is None or api is None or workers is None:
         return None
-    if bus is None or endpoints is None:
+    if bus is None or endpoints is None or availability is None or queries is None:
         return None
-    return HaDrSpec(rto, rpo, api, workers, bus, endpoints)
+    return HaDrSpec(rto, rpo, api, workers, bus, endpoints, availability, queries)
 
 
 def _references(gate: Section, key: str, known: Sequence[str], what: str) -> tuple[str, ...]:

@@ -37,10 +37,9 @@ GATE_FILE = "benchmark-slo-regression-gate.json"
 PACKET_FILE = "benchmark-slo-readiness-packet.json"
 
 
-def add_parser(commands: Any) -> None:
-    benchmark = commands.add_parser("benchmark", help="run, export and check benchmark SLO gates")
-    sub = benchmark.add_subparsers(dest="benchmark_command", required=True, metavar="SUBCOMMAND")
-    run = sub.add_parser(
+def register(benchmark: Any) -> None:
+    """Add ``run`` to the ``cavra benchmark`` subcommands."""
+    run = benchmark.add_parser(
         "run",
         help="run the suites and drills (default: the built-in reference workload) and gate them",
     )
