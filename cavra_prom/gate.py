@@ -20,6 +20,7 @@ STATUS_READY = "ready"
 STATUS_READY_WITH_WARNINGS = "ready_with_warnings"
 STATUS_BLOCKED = "blocked"
 CHECK_LIVE_EVIDENCE = "live_evidence"
+CHECK_EVALUATION = "evaluation_source"
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,19 @@ def evaluate_gate(evaluation: Evaluation, spec: Spec) -> GateResult:
     checks.append(_drills(evaluation, spec))
     checks.append(_ha_targets(evaluation.ha, spec.ha_dr))
     checks.append(_evidence(evaluation, spec.gate))
+    if evaluation.problems:
+        checks.append(_evaluation_problems(evaluation))
     return GateResult(tuple(checks))
+
+
+def _evaluation_problems(evaluation: Evaluation) -> GateCheck:
+    """Anything the evaluator could not measure, named: the gate fails closed on it."""
+    reasons = "; ".join(f"{p.reason}: {p.message}" for p in evaluation.problems)
+    return GateCheck(
+        CHECK_EVALUATION,
+        names.STATUS_BLOCKER,
+        f"Evaluation from {evaluation.source} is incomplete: {reasons}.",
+    )
 
 
 def _required_suites(policy: GatePolicy, spec: Spec) -> Sequence[str]:

@@ -215,3 +215,19 @@ def test_ha_targets_block_on_miss_or_unmeasured(changes: dict[str, object], expe
     status, message = check(evaluate_gate(evaluation(ha=ha), SPEC), names.CHECK_HA_SLO_TARGETS)
     assert status == names.STATUS_BLOCKER
     assert expected in message
+
+
+def test_evaluation_problems_are_one_blocker_naming_each_reason() -> None:
+    from cavra_prom.evaluation.model import EvaluationProblem
+    from cavra_prom.gate import CHECK_EVALUATION
+
+    problems = (
+        EvaluationProblem("unreachable", "connection refused", fatal=True),
+        EvaluationProblem("stale", "runtime_decision_latency last scraped 900 s ago"),
+    )
+    ev = evaluation(problems=problems)
+    assert ev.could_not_evaluate
+    status, message = check(evaluate_gate(ev, SPEC), CHECK_EVALUATION)
+    assert status == names.STATUS_BLOCKER
+    assert "unreachable: connection refused" in message and "stale: runtime" in message
+    assert CHECK_EVALUATION not in {c.name for c in evaluate_gate(evaluation(), SPEC).checks}

@@ -64,6 +64,21 @@ class HaEvaluation:
 
 
 @dataclass(frozen=True)
+class EvaluationProblem:
+    """Why (part of) an evaluation could not be made: each one is a blocker in the gate.
+
+    ``reason`` is a short machine word (``unreachable``, ``timeout``, ``bad_response``,
+    ``no_data``, ``nan``, ``stale``, ``partial_response`` ...), also the label of
+    ``cavra_evaluation_errors_total``; ``fatal`` marks a source that could not be evaluated
+    at all (``cavra benchmark evaluate`` exits 3).
+    """
+
+    reason: str
+    message: str
+    fatal: bool = False
+
+
+@dataclass(frozen=True)
 class Evaluation:
     """Everything one evaluation measured: the gate's only input besides the spec."""
 
@@ -73,6 +88,12 @@ class Evaluation:
     suites: tuple[SuiteEvaluation, ...]
     drills: tuple[DrillResult, ...]
     ha: HaEvaluation
+    window_seconds: float | None = None
+    problems: tuple[EvaluationProblem, ...] = ()
+
+    @property
+    def could_not_evaluate(self) -> bool:
+        return any(p.fatal for p in self.problems)
 
     def suite(self, suite_id: str) -> SuiteEvaluation | None:
         return next((s for s in self.suites if s.suite_id == suite_id), None)
