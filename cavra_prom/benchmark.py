@@ -6,13 +6,14 @@ targets, with every metric recorded into the registry the caller passes in.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from prometheus_client.registry import CollectorRegistry
 
 from cavra_prom.buckets import latency_buckets
 from cavra_prom.drills import DrillResult, run_drill
+from cavra_prom.errors import TargetError
 from cavra_prom.evaluation.embedded import evaluate_ha_embedded, evaluate_suite_run
 from cavra_prom.evaluation.model import EVIDENCE_SAMPLE, Evaluation, SuiteEvaluation
 from cavra_prom.gate import GateResult, evaluate_gate
@@ -21,7 +22,7 @@ from cavra_prom.outcome_metrics import DrillMetrics, GateMetrics, HaMetrics
 from cavra_prom.runner import ProgressCallback, SuiteRun, run_suite
 from cavra_prom.runtime import ReferenceRuntime, RuntimeConfig
 from cavra_prom.spec.model import DrillSpec, Spec, SuiteSpec
-from cavra_prom.targets import build_target
+from cavra_prom.targets import ReferenceTarget, Target, build_target
 
 EMBEDDED_SOURCE = "embedded://reference-runtime"
 
@@ -44,7 +45,10 @@ def suite_buckets(suite: SuiteSpec) -> tuple[float, ...]:
 
 
 def run_suites(
-    spec: Spec, metrics: SuiteMetrics, progress: ProgressCallback | None = None
+    spec: Spec,
+    metrics: SuiteMetrics,
+    progress: ProgressCallback | None = None,
+    latency_faults: Mapping[str, float] | None = None,
 ) -> tuple[list[SuiteRun], list[SuiteEvaluation]]:
     runs, evaluations = [], []
     for suite in spec.suites:
@@ -54,12 +58,23 @@ def run_suites(
         )
         target = build_target(suite.target, suite.workload.seed)
         try:
+            inject_latency(suite, target, (latency_faults or {}).get(suite.id))
             run = run_suite(suite, target, series, progress)
         finally:
             target.close()
         runs.append(run)
         evaluations.append(evaluate_suite_run(run, bounds, suite.slo))
     return runs, evaluations
+
+
+def inject_latency(suite: SuiteSpec, target: Target, seconds: float | None) -> None:
+    """Slow every operation of a reference suite by ``seconds`` (the runtime's latency fault,
+    as ``cavra serve`` injects it): a real slowdown for showing the regression gate block."""
+    if seconds is None:
+        return
+    if not isinstance(target, ReferenceTarget):
+        raise TargetError(f"suite {suite.id}: latency can only be injected into a reference target")
+    target.runtime.faults.set_latency(seconds)
 
 
 def run_drills(spec: Spec, on_drill: DrillCallback | None = None) -> list[DrillResult]:
@@ -74,19 +89,30 @@ def run_drills(spec: Spec, on_drill: DrillCallback | None = None) -> list[DrillR
     return results
 
 
+Regress = Callable[[Evaluation, Sequence[SuiteRun]], Evaluation]
+"""Compares an evaluation with a baseline (given the runs' raw durations) before the gate."""
+
+
 def run_benchmark(
     spec: Spec,
     registry: CollectorRegistry | None,
     progress: ProgressCallback | None = None,
     on_drill: DrillCallback | None = None,
+    *,
+    latency_faults: Mapping[str, float] | None = None,
+    regress: Regress | None = None,
 ) -> BenchmarkOutcome:
-    """Run every suite and drill of ``spec`` against the reference runtime and gate the result."""
+    """Run every suite and drill of ``spec`` against the reference runtime and gate the result.
+
+    ``latency_faults`` (suite id -> seconds) slows reference suites; ``regress`` attaches
+    baseline comparisons (:mod:`cavra_prom.regression`) so the gate judges them too.
+    """
     suite_metrics = SuiteMetrics(registry)
     drill_metrics = DrillMetrics(registry)
     gate_metrics = GateMetrics(registry)
     ha_metrics = HaMetrics(registry)
 
-    runs, suite_evaluations = run_suites(spec, suite_metrics, progress)
+    runs, suite_evaluations = run_suites(spec, suite_metrics, progress, latency_faults)
     drills = run_drills(spec, on_drill)
     drill_metrics.update(drills)
 
@@ -106,6 +132,8 @@ def run_benchmark(
         drills=tuple(drills),
         ha=ha,
     )
+    if regress is not None:
+        evaluation = regress(evaluation, runs)
     gate = evaluate_gate(evaluation, spec)
     gate_metrics.update(gate)
     return BenchmarkOutcome(spec, tuple(runs), evaluation, gate)

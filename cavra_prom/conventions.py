@@ -59,11 +59,106 @@ GATE_READY: Final = "cavra_gate_ready"
 GATE_BLOCKERS: Final = "cavra_gate_blockers"
 PACKET_LAST_RENDER_TIMESTAMP_SECONDS: Final = "cavra_packet_last_render_timestamp_seconds"
 
+# --- PromQL evaluator: why an evaluation from Prometheus failed (issue 4) -------------------
+# Family name (exposed with ``_total``); each reason is a label value and an
+# ``EvaluationProblem.reason``. Fatal reasons mean "could not evaluate" (exit 3).
+EVALUATION_ERRORS: Final = "cavra_evaluation_errors"
+EVALUATION_ERRORS_TOTAL: Final = EVALUATION_ERRORS + "_total"
+LABEL_REASON: Final = "reason"
+REASON_CONFIGURATION: Final = "configuration"
+REASON_CREDENTIALS: Final = "credentials"
+REASON_UNREACHABLE: Final = "unreachable"
+REASON_TIMEOUT: Final = "timeout"
+REASON_TLS: Final = "tls"
+REASON_UNAUTHORIZED: Final = "unauthorized"
+REASON_HTTP_ERROR: Final = "http_error"
+REASON_BAD_QUERY: Final = "bad_query"
+REASON_BAD_RESPONSE: Final = "bad_response"
+REASON_PARTIAL_RESPONSE: Final = "partial_response"
+REASON_NO_DATA: Final = "no_data"
+REASON_NAN: Final = "nan"
+REASON_STALE: Final = "stale"
+REASON_INSUFFICIENT_SAMPLES: Final = "insufficient_samples"
+REASON_THRESHOLD_MISMATCH: Final = "threshold_mismatch"
+REASON_INCONSISTENT: Final = "inconsistent"
+EVALUATION_REASONS: Final = (
+    REASON_CONFIGURATION,
+    REASON_CREDENTIALS,
+    REASON_UNREACHABLE,
+    REASON_TIMEOUT,
+    REASON_TLS,
+    REASON_UNAUTHORIZED,
+    REASON_HTTP_ERROR,
+    REASON_BAD_QUERY,
+    REASON_BAD_RESPONSE,
+    REASON_PARTIAL_RESPONSE,
+    REASON_NO_DATA,
+    REASON_NAN,
+    REASON_STALE,
+    REASON_INSUFFICIENT_SAMPLES,
+    REASON_THRESHOLD_MISMATCH,
+    REASON_INCONSISTENT,
+)
+
+# --- Prometheus rules and alerts (issue 5) -------------------------------------------------
+# Recording rules are named level:metric:operations; the window (``5m``) is appended by
+# cavra_prom.rules.names so a test build with short windows gets names that say so.
+RULE_SUITE_P95: Final = "suite:cavra_suite_latency_seconds:p95_rate"
+RULE_SUITE_P95_BASELINE_SUFFIX: Final = "_baseline"
+RULE_SUITE_THROUGHPUT: Final = "suite:cavra_suite_throughput:ratio_rate"
+RULE_SUITE_WITHIN_SLO: Final = "suite:cavra_suite_within_slo:ratio_rate"
+RULE_SUITE_ERRORS: Final = "suite:cavra_suite_errors:ratio_rate"
+RULE_SUITE_OPERATIONS: Final = "suite:cavra_suite_operations:rate"
+RULE_HA_BURN_RATE: Final = "ha:cavra_availability:burnrate"
+RULE_GROUP_PREFIX: Final = "cavra-benchmark-slo-"
+ALERT_SUITE_LATENCY_ABOVE_SLO: Final = "CavraSuiteLatencyAboveSLO"
+ALERT_SUITE_THROUGHPUT_BELOW_FLOOR: Final = "CavraSuiteThroughputBelowFloor"
+ALERT_SUITE_WITHIN_SLO_LOW: Final = "CavraSuiteWithinSLORatioLow"
+ALERT_SUITE_ERROR_RATIO_HIGH: Final = "CavraSuiteErrorRatioHigh"
+ALERT_SUITE_LATENCY_REGRESSION: Final = "CavraSuiteLatencyRegression"
+ALERT_SUITE_NO_DATA: Final = "CavraSuiteNoData"
+ALERT_EVALUATOR_DOWN: Final = "CavraEvaluatorDown"
+ALERT_PACKET_STALE: Final = "CavraPacketStale"
+ALERT_GATE_BLOCKED: Final = "CavraGateBlocked"
+ALERT_DRILL_FAILED: Final = "CavraDrillFailed"
+ALERT_DRILL_STALE: Final = "CavraDrillStale"
+ALERT_HA_AVAILABILITY_BURN: Final = "CavraHaAvailabilityBudgetBurn"
+ALERT_HA_RPO_ABOVE_TARGET: Final = "CavraHaRpoAboveTarget"
+ALERT_HA_RTO_ABOVE_TARGET: Final = "CavraHaRtoAboveTarget"
+ALERT_HA_REPLICAS_BELOW_FLOOR: Final = "CavraHaReplicasBelowFloor"
+LABEL_SEVERITY: Final = "severity"
+SEVERITY_PAGE: Final = "page"
+SEVERITY_TICKET: Final = "ticket"
+# Prometheus's own per-target health series (1 = the last scrape succeeded).
+PROMETHEUS_UP: Final = "up"
+ANNOTATION_SUMMARY: Final = "summary"
+ANNOTATION_DESCRIPTION: Final = "description"
+ANNOTATION_RUNBOOK_URL: Final = "runbook_url"
+RULES_FILE: Final = "cavra-benchmark-slo.rules.yml"
+
+# --- cavra serve: scheduled jobs (issue 4) -------------------------------------------------
+# Family name (exposed with ``_total``). NB: a scraped ``job`` label collides with the target
+# label Prometheus adds, so without ``honor_labels`` it is stored as ``exported_job``.
+JOB_FAILURES: Final = "cavra_job_failures"
+JOB_FAILURES_TOTAL: Final = JOB_FAILURES + "_total"
+LABEL_JOB: Final = "job"
+JOB_EVALUATION: Final = "evaluation"
+JOB_SUITE_PREFIX: Final = "suite:"
+JOB_DRILL_PREFIX: Final = "drill:"
+# Pushgateway grouping key of `cavra benchmark run --pushgateway` (suites stay labels).
+PUSHGATEWAY_JOB: Final = "cavra_benchmark"
+LABEL_INSTANCE: Final = "instance"
+
 # --- gate check names (R6.1 names, kept for v1 compatibility) ----------------------------
 CHECK_BENCHMARK_SUITES: Final = "benchmark_suites"
 CHECK_FAILURE_MODE_DRILLS: Final = "failure_mode_drills"
 CHECK_HA_SLO_TARGETS: Final = "ha_slo_targets"
 CHECK_SUITE_SLO_SUFFIX: Final = "_slo"
+
+# Regression against a baseline (issue 8): one check per suite, ``<suite_id>_regression``.
+CHECK_SUITE_REGRESSION_SUFFIX: Final = "_regression"
+# Current p95 / baseline p95 per suite (1.0 = unchanged), for the rules and the board.
+SUITE_REGRESSION_RATIO: Final = "cavra_suite_regression_ratio"
 
 STATUS_PASS: Final = "pass"
 STATUS_WARN: Final = "warn"
@@ -79,6 +174,39 @@ GATE_SCHEMA_V1: Final = "cavra.benchmark-slo.regression-gate.v1"
 GATE_SCHEMA_V2: Final = "cavra.benchmark-slo.regression-gate.v2"
 HA_TARGETS_SCHEMA_V1: Final = "cavra.benchmark-slo.ha-targets.v1"
 PRODUCT: Final = "CAVRA"
+
+# --- readiness packet: checker results, export manifest, artifacts (issue 3) --------------
+READINESS_RESULT_SCHEMA_V1: Final = "cavra.benchmark-slo.readiness-result.v1"
+READINESS_RESULT_SCHEMA_V2: Final = "cavra.benchmark-slo.readiness-result.v2"
+EXPORT_SCHEMA_V1: Final = "cavra.benchmark-slo.export.v1"
+EXPORT_SCHEMA_V2: Final = "cavra.benchmark-slo.export.v2"
+ARTIFACT_REPORT_FILE: Final = "benchmark-slo-report.json"
+ARTIFACT_GATE_FILE: Final = "benchmark-slo-regression-gate.json"
+ARTIFACT_PACKET_FILE: Final = "benchmark-slo-readiness-packet.json"
+ARTIFACT_EXPORT_FILE: Final = "benchmark-slo-export.json"
+ARTIFACT_SUMMARY_FILE: Final = "benchmark-slo-summary.md"
+ARTIFACT_JUNIT_FILE: Final = "benchmark-slo-junit.xml"
+SIGNATURE_ALGORITHM: Final = "ed25519"
+SAMPLE_REF_SCHEME: Final = "sample://"
+# Checks only the readiness checker makes (the gate's own names are above and in gate.py).
+# R6.1's checker used schema_version, evidence_mode and operating_evidence; they keep their
+# meaning.
+CHECK_SCHEMA_VERSION: Final = "schema_version"
+CHECK_PACKET_SCHEMA: Final = "packet_schema"
+CHECK_INTEGRITY_DIGEST: Final = "integrity_digest"
+CHECK_SIGNATURE: Final = "signature"
+CHECK_EVIDENCE_MODE: Final = "evidence_mode"
+CHECK_SPEC_THRESHOLDS: Final = "spec_thresholds"
+CHECK_SUITE_EVIDENCE: Final = "suite_evidence"
+CHECK_DRILL_EVIDENCE: Final = "drill_evidence"
+CHECK_EMBEDDED_VERDICTS: Final = "embedded_verdicts"
+CHECK_OPERATING_EVIDENCE: Final = "operating_evidence"
+CHECK_LIVE_PROVENANCE: Final = "live_provenance"
+CHECK_SAMPLE_REFS: Final = "sample_refs"
+CHECK_FRESHNESS: Final = "freshness"
+CHECK_NOT_REDERIVED: Final = "not_rederived"
+# A drill read from Prometheus carries its gauge as an observation under this key.
+DRILL_PASSED_OBSERVATION: Final = DRILL_PASSED
 
 # --- the R6.1 contract: required suites and drills ---------------------------------------
 SUITE_RUNTIME_DECISION_LATENCY: Final = "runtime_decision_latency"
@@ -111,7 +239,29 @@ R61_DRILLS: Final = (
     DRILL_POLICY_COMPILE_FAILURE,
 )
 
+# --- Grafana boards (issue 6) ------------------------------------------------------------
+# Prometheus's own series of pending/firing alerts, read for annotations and the alert table.
+PROMETHEUS_ALERTS: Final = "ALERTS"
+LABEL_ALERTNAME: Final = "alertname"
+LABEL_ALERTSTATE: Final = "alertstate"
+ALERTSTATE_FIRING: Final = "firing"
+DASHBOARD_SLO_UID: Final = "cavra-benchmark-slo"
+DASHBOARD_SLO_FILE: Final = "cavra-benchmark-slo.json"
+DASHBOARD_SUITE_UID: Final = "cavra-benchmark-suite"
+DASHBOARD_SUITE_FILE: Final = "cavra-benchmark-suite.json"
+DASHBOARD_TAG: Final = "cavra"
+# Template variables the boards define (``$window`` is also the spec's HA query placeholder,
+# so spec PromQL drops into a panel unchanged and Grafana fills the range).
+DASHBOARD_VAR_DATASOURCE: Final = "datasource"
+DASHBOARD_VAR_SUITE: Final = "suite"
+DASHBOARD_VAR_WINDOW: Final = "window"
+
 
 def suite_slo_check_name(suite_id: str) -> str:
     """The gate check that holds one suite's SLO verdict (``<suite_id>_slo``, as in R6.1)."""
     return suite_id + CHECK_SUITE_SLO_SUFFIX
+
+
+def suite_regression_check_name(suite_id: str) -> str:
+    """The gate check that holds one suite's verdict against its baseline."""
+    return suite_id + CHECK_SUITE_REGRESSION_SUFFIX

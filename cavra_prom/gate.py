@@ -79,12 +79,23 @@ def evaluate_gate(evaluation: Evaluation, spec: Spec) -> GateResult:
         _suite_slo(evaluation.suite(suite.id), suite, spec.gate)
         for suite in sorted(spec.suites, key=lambda s: s.id)
     ]
+    checks += regression_checks(evaluation)
     checks.append(_drills(evaluation, spec))
     checks.append(_ha_targets(evaluation.ha, spec.ha_dr))
     checks.append(_evidence(evaluation, spec.gate))
     if evaluation.problems:
         checks.append(_evaluation_problems(evaluation))
     return GateResult(tuple(checks))
+
+
+def regression_checks(evaluation: Evaluation) -> list[GateCheck]:
+    """``<suite_id>_regression`` checks from the evaluation's baseline comparisons (none
+    without a baseline). The verdicts were reached by :mod:`cavra_prom.regression.compare`
+    with the spec's tolerances; the message builder lives beside it and builds on
+    :class:`GateCheck`, hence the import here rather than at the top (an import cycle)."""
+    from cavra_prom.regression.checks import regression_checks as build
+
+    return build(evaluation.regressions)
 
 
 def _evaluation_problems(evaluation: Evaluation) -> GateCheck:

@@ -6,6 +6,12 @@ measured from that due time, so when the system stalls the queueing delay it cau
 the numbers instead of being hidden by a loop that simply waited (coordinated omission). The
 time a worker started late is recorded separately as scheduling lag.
 
+A target that implements :class:`~cavra_prom.phase.PhaseDriver` (the HTTP target, async Python
+callables) runs each phase on its own event loop instead of the worker threads, recording
+through the same ``series.record`` and reporting exceptions to the same error sampler. Errors
+are counted by class (:func:`~cavra_prom.target_errors.error_class_of`: timeout, connection,
+status, ...), with ``failed`` for operations that returned False.
+
 Every measured operation goes through the suite's :class:`~cavra_prom.instruments.SuiteSeries`
 hot path; warm-up operations are run the same way but recorded nowhere that counts.
 """
@@ -15,11 +21,13 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 
 from cavra_prom.instruments import Record, SuiteSeries, is_error, now
+from cavra_prom.phase import PhaseDriver, PhasePlan
 from cavra_prom.spec.model import SuiteSpec, WorkloadSpec
+from cavra_prom.target_errors import ERROR_FAILED, error_class_of
 from cavra_prom.targets import Operation, Target
 
 MAX_ERROR_SAMPLES = 5
@@ -53,6 +61,8 @@ class SuiteRun:
     warmup_operations: int
     schedule_lag_seconds: tuple[float, ...]
     error_samples: tuple[str, ...]
+    error_classes: Mapping[str, int] = field(default_factory=dict)
+    """Measured errors by class (timeout, connection, status, exit_code, failed, ...)."""
 
     @property
     def sample_count(self) -> int:
@@ -72,16 +82,27 @@ class SuiteRun:
 
 
 class _ErrorSampler:
-    """Keeps the first few exception summaries, so a broken target explains itself."""
+    """Keeps the first few exception summaries and counts every exception by class."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.samples: list[str] = []
+        self.classes: dict[str, int] = {}
 
     def add(self, exc: BaseException) -> None:
+        error_class = error_class_of(exc)
         with self._lock:
+            self.classes[error_class] = self.classes.get(error_class, 0) + 1
             if len(self.samples) < MAX_ERROR_SAMPLES:
                 self.samples.append(f"{type(exc).__name__}: {exc}"[:200])
+
+    def by_class(self, error_count: int) -> dict[str, int]:
+        """Counts by class; errors no exception explains returned False (``failed``)."""
+        counts = dict(self.classes)
+        unexplained = error_count - sum(counts.values())
+        if unexplained > 0:
+            counts[ERROR_FAILED] = counts.get(ERROR_FAILED, 0) + unexplained
+        return counts
 
 
 class _Budget:
@@ -192,6 +213,43 @@ def _run_phase(
     return active, tuple(phase.lags)
 
 
+PhaseFunction = Callable[
+    [Record, _Bounds, _ErrorSampler, Callable[[float], None]], tuple[float, tuple[float, ...]]
+]
+
+
+def _phase_function(target: Target, workload: WorkloadSpec) -> PhaseFunction:
+    """How this target's phases run: driven by the target itself, or by worker threads."""
+    if isinstance(target, PhaseDriver):
+        driver = target
+
+        def drive(
+            record: Record, bounds: _Bounds, errors: _ErrorSampler, tick: Callable[[float], None]
+        ) -> tuple[float, tuple[float, ...]]:
+            plan = PhasePlan(
+                workload.mode,
+                workload.concurrency,
+                workload.arrival_rate_per_second,
+                bounds.seconds,
+                bounds.iterations,
+                workload.seed,
+            )
+            outcome = driver.run_phase(plan, record, errors.add, tick)
+            return outcome.active_seconds, outcome.lags
+
+        return drive
+    operations = [
+        target.operation_for_worker(i, workload.seed) for i in range(workload.concurrency)
+    ]
+
+    def threads(
+        record: Record, bounds: _Bounds, errors: _ErrorSampler, tick: Callable[[float], None]
+    ) -> tuple[float, tuple[float, ...]]:
+        return _run_phase(workload, operations, record, bounds, errors=errors, on_tick=tick)
+
+    return threads
+
+
 def run_suite(
     suite: SuiteSpec,
     target: Target,
@@ -201,9 +259,7 @@ def run_suite(
     """Warm up, then measure one suite against ``target``, recording into ``series``."""
     workload = suite.workload
     report = progress or (lambda _p: None)
-    operations = [
-        target.operation_for_worker(i, workload.seed) for i in range(workload.concurrency)
-    ]
+    run_phase = _phase_function(target, workload)
     errors = _ErrorSampler()
 
     warmup: list[float] = []
@@ -212,13 +268,11 @@ def run_suite(
     else:
         warmup_bounds = _Bounds(workload.warmup_seconds, None)
     if warmup_bounds.iterations or warmup_bounds.seconds:
-        _run_phase(
-            workload,
-            operations,
+        run_phase(
             warmup.append,
             warmup_bounds,
-            errors=_ErrorSampler(),
-            on_tick=lambda f: report(Progress(suite.id, "warmup", f)),
+            _ErrorSampler(),
+            lambda f: report(Progress(suite.id, "warmup", f)),
         )
 
     series.begin_capture()
@@ -228,13 +282,11 @@ def run_suite(
         if workload.iterations is not None
         else _Bounds(workload.duration_seconds, None)
     )
-    active_seconds, lags = _run_phase(
-        workload,
-        operations,
+    active_seconds, lags = run_phase(
         series.record,
         measured,
-        errors=errors,
-        on_tick=lambda f: report(Progress(suite.id, "measure", f)),
+        errors,
+        lambda f: report(Progress(suite.id, "measure", f)),
     )
     finished_at = now()
     captured = series.end_capture(active_seconds, finished_at)
@@ -251,4 +303,5 @@ def run_suite(
         warmup_operations=len(warmup),
         schedule_lag_seconds=lags,
         error_samples=tuple(errors.samples),
+        error_classes=errors.by_class(sum(1 for d in captured if is_error(d))),
     )

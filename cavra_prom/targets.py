@@ -2,7 +2,9 @@
 
 A target turns a suite's ``target:`` section into per-worker operations. The runner only knows
 this protocol, so Python, HTTP and command targets plug in without touching it: register a
-builder in :data:`TARGET_BUILDERS` under the spec's ``kind``.
+builder in :data:`TARGET_BUILDERS` under the spec's ``kind``. The user kinds live in
+``targets_python``, ``targets_http`` and ``targets_command``; a target may also implement
+:class:`~cavra_prom.phase.PhaseDriver` to run whole phases on its own event loop.
 """
 
 from __future__ import annotations
@@ -62,7 +64,30 @@ def _build_reference(spec: TargetSpec, seed: int) -> Target:
     return ReferenceTarget(spec.operation, RuntimeConfig(seed=seed))
 
 
-TARGET_BUILDERS: dict[str, TargetBuilder] = {"reference": _build_reference}
+def _build_python(spec: TargetSpec, seed: int) -> Target:
+    from cavra_prom.targets_python import build_python_target  # imports user code on demand
+
+    return build_python_target(spec, seed)
+
+
+def _build_http(spec: TargetSpec, seed: int) -> Target:
+    from cavra_prom.targets_http import build_http_target  # aiohttp only when it is used
+
+    return build_http_target(spec, seed)
+
+
+def _build_command(spec: TargetSpec, seed: int) -> Target:
+    from cavra_prom.targets_command import build_command_target
+
+    return build_command_target(spec, seed)
+
+
+TARGET_BUILDERS: dict[str, TargetBuilder] = {
+    "reference": _build_reference,
+    "python": _build_python,
+    "http": _build_http,
+    "command": _build_command,
+}
 
 
 def build_target(spec: TargetSpec, seed: int) -> Target:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
@@ -92,11 +94,20 @@ class Server:
                 self.process.wait(timeout=10)
 
 
-def _start(name: str, argv: Sequence[str], url: str, ready_path: str, directory: Path) -> Server:
-    """Start ``argv`` and wait for ``url + ready_path`` to answer 200."""
+def _start(
+    name: str,
+    argv: Sequence[str],
+    url: str,
+    ready_path: str,
+    directory: Path,
+    *,
+    env: dict[str, str] | None = None,
+) -> Server:
+    """Start ``argv`` (with ``env`` as its whole environment, if given) and wait for
+    ``url + ready_path`` to answer 200."""
     log_path = directory / f"{name}.log"
     log = log_path.open("wb")
-    process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, cwd=directory)
+    process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, cwd=directory, env=env)
     server = Server(name, url, directory, process, log_path)
 
     def ready() -> bool:
@@ -154,19 +165,26 @@ def prometheus_config(
 
 
 @contextlib.contextmanager
-def prometheus(config: dict[str, Any], *, extra_args: Sequence[str] = ()) -> Iterator[Server]:
-    """A real Prometheus on a free loopback port, with its own TSDB in a temp dir."""
+def prometheus(
+    config: dict[str, Any], *, extra_args: Sequence[str] = (), route_prefix: str = ""
+) -> Iterator[Server]:
+    """A real Prometheus on a free loopback port, with its own TSDB in a temp dir.
+
+    ``route_prefix`` (``/prometheus``) serves everything under that path, as behind a proxy;
+    ``server.url`` then includes it.
+    """
     with tempfile.TemporaryDirectory(prefix="cavra-prom-") as tmp:
         directory = Path(tmp)
         (directory / "prometheus.yml").write_text(yaml.safe_dump(config))
         port = free_port()
-        url = f"http://{LOOPBACK}:{port}"
+        url = f"http://{LOOPBACK}:{port}{route_prefix}"
         argv = [
             binary("prometheus"),
             f"--config.file={directory / 'prometheus.yml'}",
             f"--storage.tsdb.path={directory / 'data'}",
             f"--web.listen-address={LOOPBACK}:{port}",
             "--web.enable-lifecycle",
+            *([f"--web.external-url={url}/"] if route_prefix else []),
             *extra_args,
         ]
         server = _start("prometheus", argv, url, "/-/ready", directory)
@@ -205,7 +223,12 @@ def pushgateway() -> Iterator[Server]:
         directory = Path(tmp)
         port = free_port()
         url = f"http://{LOOPBACK}:{port}"
-        argv = [binary("prometheus-pushgateway"), f"--web.listen-address={LOOPBACK}:{port}"]
+        # Debian's default persistence file is shared (/var/lib/prometheus): keep ours private.
+        argv = [
+            binary("prometheus-pushgateway"),
+            f"--web.listen-address={LOOPBACK}:{port}",
+            f"--persistence.file={directory / 'pushgateway.data'}",
+        ]
         server = _start("pushgateway", argv, url, "/-/ready", directory)
         try:
             yield server
@@ -233,3 +256,76 @@ def wait_for_series(prometheus_url: str, expression: str, timeout: float = 30.0)
         interval=0.25,
     )
     return found
+
+
+def serve_spec_text(every_seconds: float = 2.0, burst_seconds: float = 0.3) -> str:
+    """The fast built-in spec with every suite bursting briefly and often (for `cavra serve`)."""
+    from tests.conftest import fast_spec_text
+
+    text = fast_spec_text()
+    serve = (
+        f"    serve: {{mode: burst, every_seconds: {every_seconds}, "
+        f"burst_seconds: {burst_seconds}}}\n"
+    )
+    for seed in (1, 2, 3):
+        marker = f"      seed: {seed}\n"
+        assert marker in text, marker
+        text = text.replace(marker, marker + serve, 1)
+    return text
+
+
+@contextlib.contextmanager
+def cavra_serve(
+    args: Sequence[str] = (),
+    *,
+    store_dir: Path | None = None,
+    spec_text: str | None = None,
+    port: int | None = None,
+) -> Iterator[Server]:
+    """A real `cavra serve` process on a free loopback port, stopped with SIGTERM at the end.
+
+    The spec defaults to :func:`serve_spec_text`; the store is a temp dir unless given; pass
+    ``port`` when a Prometheus must be configured to scrape it before it starts.
+    ``server.extra`` holds ``store`` (its path) and ``spec`` (the spec file).
+    """
+    with tempfile.TemporaryDirectory(prefix="cavra-serve-") as tmp:
+        directory = Path(tmp)
+        spec = directory / "spec.yaml"
+        spec.write_text(spec_text or serve_spec_text())
+        store = store_dir or directory / "store"
+        port = port or free_port()
+        url = f"http://{LOOPBACK}:{port}"
+        argv = [
+            sys.executable, "-m", "cavra_prom", "serve", f"--spec={spec}",
+            f"--listen={LOOPBACK}:{port}", f"--store-dir={store}", *args,
+        ]  # fmt: skip
+        server = _start("cavra-serve", argv, url, "/healthz", directory)
+        server.extra.update(store=store, spec=spec)
+        try:
+            yield server
+        finally:
+            server.stop()
+
+
+DEMO_SERVICE = Path(__file__).resolve().parent.parent / "examples" / "demo_service.py"
+
+
+@contextlib.contextmanager
+def demo_service(*args: str, env: dict[str, str] | None = None) -> Iterator[Server]:
+    """examples/demo_service.py on a free loopback port (``args`` are its flags).
+
+    ``env`` adds variables to its environment (``DEMO_API_TOKEN`` turns auth on); the test
+    process's own ``DEMO_API_TOKEN`` is never passed through.
+    """
+    with tempfile.TemporaryDirectory(prefix="cavra-demo-") as tmp:
+        directory = Path(tmp)
+        port = free_port()
+        url = f"http://{LOOPBACK}:{port}"
+        argv = [sys.executable, str(DEMO_SERVICE), "--port", str(port), *args]
+        inherited = {k: v for k, v in os.environ.items() if k != "DEMO_API_TOKEN"}
+        server = _start("demo", argv, url, "/healthz", directory, env={**inherited, **(env or {})})
+        server.extra["port"] = port
+        try:
+            yield server
+        finally:
+            server.stop()

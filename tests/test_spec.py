@@ -205,19 +205,19 @@ def test_anchors_and_merge_keys_are_resolved() -> None:
 def test_target_kinds_are_table_driven(monkeypatch: pytest.MonkeyPatch) -> None:
     """A new kind plugs in by adding one reader; the rest of the loader is unchanged."""
 
-    def http_target(target: Section) -> TargetSpec | None:
+    def grpc_target(target: Section) -> TargetSpec | None:
         url = target.string("url", required=True)
-        return None if url is None else TargetSpec("http", None, {"url": url})
+        return None if url is None else TargetSpec("grpc", None, {"url": url})
 
-    text = MINIMAL.replace("{kind: reference, operation: runtime_decision}", "{kind: http}")
+    text = MINIMAL.replace("{kind: reference, operation: runtime_decision}", "{kind: grpc}")
     assert _messages(validate_spec_text(text, "x")) == [
-        "suites[0].target.kind: must be one of reference; got 'http'"
+        "suites[0].target.kind: must be one of reference, python, http, command; got 'grpc'"
     ]
-    monkeypatch.setitem(validate.TARGET_KINDS, "http", http_target)
+    monkeypatch.setitem(validate.TARGET_KINDS, "grpc", grpc_target)
     assert _messages(validate_spec_text(text, "x")) == ["suites[0].target.url: is required"]
-    text = text.replace("{kind: http}", "{kind: http, url: 'http://127.0.0.1:1/'}")
+    text = text.replace("{kind: grpc}", "{kind: grpc, url: 'grpc://127.0.0.1:1/'}")
     assert load_spec_text(text, "x").suites[0].target == TargetSpec(
-        "http", None, {"url": "http://127.0.0.1:1/"}
+        "grpc", None, {"url": "grpc://127.0.0.1:1/"}
     )
 
 

@@ -74,9 +74,7 @@ def test_bad_values_are_reported_at_their_paths_all_at_once() -> None:
         "ha_dr.availability.objective: must be < 1: an objective of 100% leaves no error budget"
         in got
     )
-    assert any(
-        e.startswith("ha_dr.queries.rpo_minutes: is not valid PromQL: ") for e in got
-    ), got
+    assert any(e.startswith("ha_dr.queries.rpo_minutes: is not valid PromQL: ") for e in got), got
 
 
 def test_window_placeholder_is_accepted_in_promql() -> None:

@@ -274,7 +274,11 @@ KNOWN_KEYS = {
     "rto_minutes", "rpo_minutes", "min_api_replicas", "min_worker_replicas", "event_bus",
     "health_endpoints", "durable_delivery", "dead_letter_queue", "replay",
     "consumer_lag_metrics", "min_samples_per_suite", "required_suites", "required_drills",
-    "allow_sample_evidence",
+    "allow_sample_evidence", "serve", "every_seconds", "burst_seconds", "regression",
+    "baseline", "p95_increase_max", "throughput_decrease_max", "offset_seconds", "rolling_count",
+    "pinned_packet", "min_throughput_per_second", "schedule_seconds", "availability", "queries",
+    "objective", "period_days", "good_query", "total_query", "api_replicas", "worker_replicas",
+    "event_bus_capability",
 }  # fmt: skip
 
 

@@ -12,7 +12,17 @@ from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 from cavra_prom import __version__
-from cavra_prom.cli import run_cmd, spec_cmd
+from cavra_prom.cli import (
+    dashboards_cmd,
+    evaluate_cmd,
+    export_cmd,
+    keys_cmd,
+    readiness_cmd,
+    rules_cmd,
+    run_cmd,
+    serve_cmd,
+    spec_cmd,
+)
 from cavra_prom.errors import CavraError, EvaluationError, InputError, TargetError
 
 EXIT_OK = 0
@@ -22,8 +32,8 @@ EXIT_EVALUATION = 3
 
 Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
 
-BENCHMARK_COMMANDS: tuple[Any, ...] = (run_cmd,)
-TOP_LEVEL_COMMANDS: tuple[Any, ...] = (spec_cmd,)
+BENCHMARK_COMMANDS: tuple[Any, ...] = (run_cmd, export_cmd, readiness_cmd, evaluate_cmd)
+TOP_LEVEL_COMMANDS: tuple[Any, ...] = (spec_cmd, keys_cmd, serve_cmd, dashboards_cmd, rules_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

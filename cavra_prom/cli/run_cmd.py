@@ -10,11 +10,18 @@ import subprocess
 from pathlib import Path
 from typing import Any, TextIO
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from prometheus_client import CollectorRegistry
 
 from cavra_prom import __version__
 from cavra_prom.benchmark import EMBEDDED_SOURCE, BenchmarkOutcome, run_benchmark
 from cavra_prom.cli.progress import ProgressDisplay
+from cavra_prom.cli.push import add_pushgateway_arguments, push_or_warn
+from cavra_prom.cli.regression_args import (
+    add_baseline_arguments,
+    latency_faults,
+    regression_hook,
+)
 from cavra_prom.cli.spec_cmd import read_text
 from cavra_prom.cli.summary import render_summary
 from cavra_prom.errors import InputError, Problem
@@ -26,6 +33,7 @@ from cavra_prom.packet.render import (
     render_packet,
     spec_digest,
 )
+from cavra_prom.packet.signing import load_private_key, sign_packet
 from cavra_prom.spec.loader import default_spec, load_spec_text
 from cavra_prom.spec.model import Spec
 
@@ -48,7 +56,21 @@ def register(benchmark: Any) -> None:
     run.add_argument("--seed", type=int, help="override every suite's and drill's seed")
     run.add_argument("--json", action="store_true", help="print the packet JSON instead")
     run.add_argument("--quiet", action="store_true", help="no progress display")
+    add_signing_argument(run)
+    add_pushgateway_arguments(run)
+    add_baseline_arguments(run)
     run.set_defaults(handler=_run)
+
+
+def add_signing_argument(parser: Any) -> None:
+    """``--signing-key FILE``: sign the packet (Ed25519, see ``cavra keys generate``)."""
+    parser.add_argument(
+        "--signing-key", metavar="FILE", help="Ed25519 private key (PEM) to sign the packet with"
+    )
+
+
+def sign_if_asked(packet: dict[str, Any], key: Ed25519PrivateKey | None) -> dict[str, Any]:
+    return packet if key is None else sign_packet(packet, key)
 
 
 def load_spec_arg(path: str | None) -> Spec:
@@ -106,9 +128,20 @@ def write_artifacts(directory: str, files: dict[str, dict[str, Any]]) -> list[Pa
 
 def _run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     spec = with_seed(load_spec_arg(args.spec), args.seed)
+    key = load_private_key(args.signing_key) if args.signing_key else None
     display = ProgressDisplay(stderr, quiet=args.quiet)
-    outcome = run_benchmark(spec, CollectorRegistry(), display.suite, display.drill)
+    registry = CollectorRegistry()
+    outcome = run_benchmark(
+        spec,
+        registry,
+        display.suite,
+        display.drill,
+        latency_faults=latency_faults(args, spec),
+        regress=regression_hook(args, spec, registry),
+    )
+    push_or_warn(registry, args, stderr)
     packet = render_packet(outcome.evaluation, outcome.gate, spec, provenance_for(outcome))
+    packet = sign_if_asked(packet, key)
     if args.output_dir:
         write_artifacts(
             args.output_dir,

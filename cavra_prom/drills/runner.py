@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from cavra_prom.drills.base import Scenario, Verdict
 from cavra_prom.drills.connector import ConnectorTimeout
@@ -22,6 +22,9 @@ from cavra_prom.drills.store_failure import StoreWriteFailure
 from cavra_prom.errors import Problem, SpecError
 from cavra_prom.runtime import ReferenceRuntime, RuntimeConfig
 from cavra_prom.spec.model import DrillSpec
+
+if TYPE_CHECKING:
+    from cavra_prom.promql.source import PrometheusSource
 
 SCENARIOS: Final[dict[str, type[Scenario]]] = {
     s.fault: s
@@ -50,11 +53,22 @@ def _scenario_class(spec: DrillSpec) -> type[Scenario]:
     return scenario
 
 
-def run_drill(spec: DrillSpec, runtime_config: RuntimeConfig | None = None) -> DrillResult:
+def run_drill(
+    spec: DrillSpec,
+    runtime_config: RuntimeConfig | None = None,
+    *,
+    prometheus: PrometheusSource | None = None,
+) -> DrillResult:
     """Run ``spec`` on a fresh ReferenceRuntime (``RuntimeConfig(seed=spec.seed)`` if none).
 
+    A drill with ``hooks`` runs against the user's system instead (``drills.hooks``);
+    ``prometheus`` is where its PromQL assertions go unless the drill names its own.
     Raises SpecError for a fault no scenario knows; every other problem is a failed result.
     """
+    if spec.hooks is not None:
+        from cavra_prom.drills.hooks import run_hook_drill  # the PromQL client, on demand
+
+        return run_hook_drill(spec, prometheus)
     return run_scenario(_scenario_class(spec), spec, runtime_config)
 
 

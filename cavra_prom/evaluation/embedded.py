@@ -90,7 +90,10 @@ def evaluate_suite_run(run: SuiteRun, bounds: Sequence[float], slo: SloSpec) -> 
         p95_exact_latency_ms=_ms(exact(0.95)),
         p99_exact_latency_ms=_ms(exact(0.99)),
         max_latency_ms=_ms(latencies[-1]) if latencies else None,
-        notes=tuple(f"error sample: {e}" for e in run.error_samples),
+        notes=(
+            *(f"errors of class {k}: {n}" for k, n in sorted(run.error_classes.items())),
+            *(f"error sample: {e}" for e in run.error_samples),
+        ),
     )
 
 

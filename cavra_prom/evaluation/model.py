@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from cavra_prom.drills import DrillResult
+from cavra_prom.regression.model import RegressionResult
 
 EVIDENCE_SAMPLE = "sample"
 EVIDENCE_LIVE = "live"
@@ -90,6 +91,8 @@ class Evaluation:
     ha: HaEvaluation
     window_seconds: float | None = None
     problems: tuple[EvaluationProblem, ...] = ()
+    regressions: tuple[RegressionResult, ...] = ()
+    """Each suite against its baseline (:mod:`cavra_prom.regression`); empty without one."""
 
     @property
     def could_not_evaluate(self) -> bool:

@@ -19,6 +19,7 @@ from cavra_prom.drills import DrillResult
 from cavra_prom.evaluation.model import EVIDENCE_LIVE, Evaluation, HaEvaluation, SuiteEvaluation
 from cavra_prom.gate import GateResult, suite_slo_problems
 from cavra_prom.packet.canonical import canonical_bytes, seal
+from cavra_prom.regression.render import regression_entry
 from cavra_prom.spec.model import Spec
 
 SAMPLE_REF_PREFIX = "sample://"
@@ -51,6 +52,11 @@ def num(value: float | None) -> float | None:
 def spec_digest(spec: Spec) -> str:
     """A digest of the validated spec model, so a packet names the exact contract it used."""
     return "sha256:" + hashlib.sha256(canonical_bytes(dataclasses.asdict(spec))).hexdigest()
+
+
+def _count(value: float) -> float | None:
+    """A cumulative count at full precision (whole for a run, fractional from ``increase()``)."""
+    return float(value) if math.isfinite(value) else None
 
 
 def _bound(value: float) -> float | str:
@@ -95,7 +101,8 @@ def suite_entry(ev: SuiteEvaluation | None, spec: Spec, suite_id: str) -> dict[s
     if ev.histogram is not None:
         entry["histogram"] = {
             "le_seconds": [_bound(b) for b in ev.histogram.bounds_seconds],
-            "cumulative_counts": [num(c) for c in ev.histogram.cumulative_counts],
+            # Raw data stays raw: a checker recomputes quantiles from these counts.
+            "cumulative_counts": [_count(c) for c in ev.histogram.cumulative_counts],
         }
     if ev.notes:
         entry["notes"] = list(ev.notes)
@@ -159,6 +166,13 @@ def gate_entry(gate: GateResult) -> dict[str, Any]:
 
 def render_report(evaluation: Evaluation, gate: GateResult, spec: Spec) -> dict[str, Any]:
     """The benchmark report (v1 keys plus the v2 per-suite, drill and HA additions)."""
+    report = _report_body(evaluation, gate, spec)
+    if evaluation.regressions:  # only with a baseline, so other packets keep their bytes
+        report["regressions"] = [regression_entry(r) for r in evaluation.regressions]
+    return report
+
+
+def _report_body(evaluation: Evaluation, gate: GateResult, spec: Spec) -> dict[str, Any]:
     return {
         "schema_version": names.REPORT_SCHEMA_V2,
         "product": names.PRODUCT,

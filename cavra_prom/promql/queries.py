@@ -11,6 +11,8 @@ selector braces (``suite=~"$suite"``), empty by default.
 
 from __future__ import annotations
 
+import json
+
 from cavra_prom import conventions as names
 from cavra_prom.spec.model import WINDOW_PLACEHOLDER
 
@@ -135,3 +137,99 @@ def burn_rate(good_query: str, total_query: str, window: str, objective: float) 
     """Error-budget burn rate over ``window``: error ratio / (1 - objective)."""
     budget = round(1.0 - objective, 12)
     return f"(1 - {availability_ratio(good_query, total_query, window)}) / {budget}"
+
+
+# --- dashboards (issue 6): gate and packet gauges, sample rate, baseline window, alerts ----
+
+
+def gate_ready(matchers: str = "") -> str:
+    """1 when the latest gate had no blocker; ``min`` so one blocked instance shows blocked."""
+    return f"min({selector(names.GATE_READY, matchers)})"
+
+
+def gate_blockers(matchers: str = "") -> str:
+    """Blockers in the latest gate (the most any instance reports)."""
+    return f"max({selector(names.GATE_BLOCKERS, matchers)})"
+
+
+def packet_age(matchers: str = "") -> str:
+    """Seconds since the newest packet was rendered: a stale packet is a dead evaluator."""
+    return f"time() - max({selector(names.PACKET_LAST_RENDER_TIMESTAMP_SECONDS, matchers)})"
+
+
+def sample_rate(window: str, matchers: str = "") -> str:
+    """Latency samples recorded per wall-clock second (what the sample floor is made of)."""
+    count = selector(names.SUITE_LATENCY_COUNT, matchers)
+    return f"sum by ({names.LABEL_SUITE}) (rate({count}[{window}]))"
+
+
+def _by_suite_increase_at(metric: str, window: str, offset: str, matchers: str) -> str:
+    ranged = f"{selector(metric, matchers)}[{window}] offset {offset}"
+    return f"sum by ({names.LABEL_SUITE}) (increase({ranged}))"
+
+
+def latency_quantile_baseline(q: float, window: str, offset: str, matchers: str = "") -> str:
+    """``latency_quantile`` over the same window ``offset`` earlier (the PromQL baseline)."""
+    buckets = f"{selector(names.SUITE_LATENCY_BUCKET, matchers)}[{window}] offset {offset}"
+    grouped = f"sum by ({names.LABEL_LE}, {names.LABEL_SUITE}) (rate({buckets}))"
+    return f"histogram_quantile({q}, {grouped})"
+
+
+def throughput_baseline(window: str, offset: str, matchers: str = "") -> str:
+    """``throughput`` over the same window ``offset`` earlier (the PromQL baseline)."""
+    ops = _by_suite_increase_at(names.SUITE_OPERATIONS_TOTAL, window, offset, matchers)
+    active = _by_suite_increase_at(names.SUITE_ACTIVE_SECONDS_TOTAL, window, offset, matchers)
+    return f"{ops} / {active}"
+
+
+def error_budget_remaining(good_query: str, total_query: str, period: str, objective: float) -> str:
+    """Share of the period's error budget left: 1 - burn rate over the whole period."""
+    return f"1 - {burn_rate(good_query, total_query, period, objective)}"
+
+
+def firing_alerts(alertname_regex: str, matchers: str = "") -> str:
+    """Prometheus's ``ALERTS`` series of firing alerts whose name matches the regex."""
+    extra = (
+        f'{names.LABEL_ALERTNAME}=~"{alertname_regex}",'
+        f'{names.LABEL_ALERTSTATE}="{names.ALERTSTATE_FIRING}"'
+    )
+    return selector(names.PROMETHEUS_ALERTS, matchers, extra)
+
+
+def firing_alert_count(alertname_regex: str, matchers: str = "") -> str:
+    """How many matching alerts fire; 0 (not "no data") when none do."""
+    return f"count({firing_alerts(alertname_regex, matchers)}) or vector(0)"
+
+
+def latency_quantile_change(q: float, window: str, offset: str, matchers: str = "") -> str:
+    """Relative change of the quantile against the baseline: 0.1 is 10 % slower."""
+    now = latency_quantile(q, window, matchers)
+    return f"{now} / {latency_quantile_baseline(q, window, offset, matchers)} - 1"
+
+
+def throughput_change(window: str, offset: str, matchers: str = "") -> str:
+    """Relative change of throughput against the baseline: -0.1 is 10 % lower."""
+    now = throughput(window, matchers)
+    return f"({now}) / ({throughput_baseline(window, offset, matchers)}) - 1"
+
+
+# --- rules (issue 5): scrape health of the cavra job ---------------------------------------
+
+
+def scrape_up(job: str) -> str:
+    """Prometheus's ``up`` series of ``job``: 0 when the last scrape of a target failed.
+
+    The job name is written as a quoted PromQL string (JSON escaping is valid PromQL), so any
+    name a scrape config allows is safe here.
+    """
+    return selector(names.PROMETHEUS_UP, f"{names.LABEL_JOB}={json.dumps(job)}")
+
+
+# --- regression (issue 8): the baseline histogram -----------------------------------------
+
+
+def bucket_increase_baseline(window: str, offset: str, matchers: str = "") -> str:
+    """``bucket_increase`` over the same window ``offset`` earlier: the PromQL baseline's
+    histogram, which the regression tests compare bucket by bucket."""
+    ranged = f"{selector(names.SUITE_LATENCY_BUCKET, matchers)}[{window}] offset {offset}"
+    return f"sum by ({names.LABEL_LE}, {names.LABEL_SUITE}) (increase({ranged}))"

@@ -8,7 +8,9 @@ in one object means a drill can never leave a fault half-injected in some other 
 
 from __future__ import annotations
 
+import math
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Final
@@ -26,6 +28,17 @@ STORE_WRITE_FAILURE: Final = DRILL_STORE_WRITE_FAILURE
 CONNECTOR_TIMEOUT: Final = DRILL_CONNECTOR_TIMEOUT
 POLICY_COMPILE_FAILURE: Final = DRILL_POLICY_COMPILE_FAILURE
 FAULTS: Final = (BUS_UNAVAILABLE, STORE_WRITE_FAILURE, CONNECTOR_TIMEOUT, POLICY_COMPILE_FAILURE)
+MAX_LATENCY_SECONDS: Final = 60.0
+"""The largest injectable per-operation delay: beyond it a suite would simply stall."""
+
+
+def check_latency(seconds: float) -> float:
+    """A valid injectable latency as a float; TargetError naming what is wrong otherwise."""
+    if isinstance(seconds, bool) or not math.isfinite(seconds) or seconds < 0:
+        raise TargetError(f"latency must be a finite number of seconds >= 0, got {seconds!r}")
+    if seconds > MAX_LATENCY_SECONDS:
+        raise TargetError(f"latency {seconds:g}s is above the maximum of {MAX_LATENCY_SECONDS:g}s")
+    return float(seconds)
 
 
 class RuntimeFault(CavraError):
@@ -54,6 +67,7 @@ class FaultSwitchboard:
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self._active: set[str] = set()
+        self._latency_seconds = 0.0
 
     @staticmethod
     def _check(fault: str) -> None:
@@ -84,6 +98,29 @@ class FaultSwitchboard:
         """Block until ``fault`` is cleared or ``timeout`` seconds pass; True if cleared."""
         with self._cond:
             return self._cond.wait_for(lambda: fault not in self._active, timeout=timeout)
+
+    @property
+    def latency_seconds(self) -> float:
+        """Delay added to every reference operation (0 when the latency fault is off).
+
+        Read on every operation, so it is a plain attribute read (atomic under the GIL).
+        """
+        return self._latency_seconds
+
+    def set_latency(self, seconds: float) -> None:
+        """Add ``seconds`` of real delay to every operation from now on; 0 clears it.
+
+        Unlike the on/off drill faults, a slowdown is a matter of degree: ``cavra serve``
+        injects it so a regression alert or a blocked packet can be shown against a real,
+        measured latency increase.
+        """
+        self._latency_seconds = check_latency(seconds)
+
+    def delay(self) -> None:
+        """Sleep the injected latency, if any (a real delay, as a slow dependency would add)."""
+        seconds = self._latency_seconds
+        if seconds > 0:
+            time.sleep(seconds)
 
     @contextmanager
     def injected(self, fault: str) -> Iterator[None]:

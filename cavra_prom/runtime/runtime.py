@@ -108,13 +108,27 @@ class ReferenceRuntime:
         """A callable for one worker; True = succeeded, False = a governed error outcome."""
         worker = next(self._workers)
         if name == OP_RUNTIME_DECISION:
-            return self._decision_op(worker, rng)
+            return self._with_latency(self._decision_op(worker, rng))
         if name == OP_MONITORING_REPLAY:
-            return self._monitoring_op(rng)
+            return self._with_latency(self._monitoring_op(rng))
         if name == OP_POLICY_DRY_RUN:
-            return self._policy_op(worker, rng)
+            return self._with_latency(self._policy_op(worker, rng))
         known = ", ".join(REFERENCE_OPERATIONS)
         raise TargetError(f"unknown reference operation {name!r}; known: {known}")
+
+    def _with_latency(self, op: Operation) -> Operation:
+        """Every operation first waits the injected latency fault (usually 0: one read).
+
+        The delay is inside the operation, so the runner measures it as latency exactly as it
+        would a slow dependency, and open-loop queueing behind it shows up too.
+        """
+        delay = self.faults.delay
+
+        def delayed() -> bool:
+            delay()
+            return op()
+
+        return delayed
 
     def _decision_op(self, worker: int, rng: random.Random) -> Operation:
         engine = self.engines[worker % len(self.engines)]  # workers spread over API replicas

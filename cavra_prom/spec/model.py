@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from cavra_prom.spec.model_hooks import DrillHooks
+
 LoadMode = Literal["closed", "open"]
 
 
@@ -118,6 +120,8 @@ class DrillSpec:
     recovery_timeout_seconds: float = 10.0
     seed: int = 1
     schedule_seconds: float = 86400.0
+    hooks: DrillHooks | None = None
+    """Inject/recover against the user's own system (``fault: custom``); None: built-in."""
 
 
 @dataclass(frozen=True)

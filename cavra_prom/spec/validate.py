@@ -35,12 +35,14 @@ from cavra_prom.spec.model import (
     TargetSpec,
     WorkloadSpec,
 )
+from cavra_prom.spec.validate_hooks import fault_choices, read_drill_hooks
 from cavra_prom.spec.validate_ops import (
     read_availability,
     read_ha_queries,
     read_regression,
     read_serve,
 )
+from cavra_prom.spec.validate_targets import command_target, http_target, python_target
 
 SPEC_KEYS: Final = ("version", "suites", "drills", "ha_dr", "gate")
 SUITE_KEYS: Final = ("id", "description", "target", "workload", "slo", "serve", "regression")
@@ -69,6 +71,7 @@ DRILL_KEYS: Final = (
     "recovery_timeout_seconds",
     "seed",
     "schedule_seconds",
+    "hooks",
 )
 HA_DR_KEYS: Final = (
     "rto_minutes",
@@ -114,7 +117,12 @@ def _reference_target(target: Section) -> TargetSpec | None:
     return TargetSpec(kind="reference", operation=operation, options=options)
 
 
-TARGET_KINDS: Final[dict[str, TargetReader]] = {"reference": _reference_target}
+TARGET_KINDS: Final[dict[str, TargetReader]] = {
+    "reference": _reference_target,
+    "python": python_target,
+    "http": http_target,
+    "command": command_target,
+}
 
 
 def _target(suite: Section) -> TargetSpec | None:
@@ -231,7 +239,7 @@ def _drill(report: Report, path: str, value: object) -> tuple[str | None, DrillS
     if drill is None:
         return None, None
     ident = _identifier(drill)
-    fault = drill.string("fault", required=True, choices=conventions.R61_DRILLS)
+    fault = drill.string("fault", required=True, choices=fault_choices(drill))
     injected = drill.string("injected_fault", required=True, nonempty=True)
     expected = drill.string("expected_behavior", required=True, nonempty=True)
     operations = drill.integer("operations", default=_DRILL.operations, ge=1)
@@ -240,11 +248,16 @@ def _drill(report: Report, path: str, value: object) -> tuple[str | None, DrillS
     )
     seed = drill.integer("seed", default=_DRILL.seed)
     schedule = drill.number("schedule_seconds", default=_DRILL.schedule_seconds, gt=0)
+    hooks = read_drill_hooks(drill)
+    if drill.has("hooks") and hooks is None:
+        return ident, None
     if ident is None or fault is None or injected is None or expected is None:
         return ident, None
     if operations is None or timeout is None or seed is None or schedule is None:
         return ident, None
-    return ident, DrillSpec(ident, fault, injected, expected, operations, timeout, seed, schedule)
+    return ident, DrillSpec(
+        ident, fault, injected, expected, operations, timeout, seed, schedule, hooks
+    )
 
 
 def _event_bus(ha_dr: Section) -> EventBusRequirements | None:
