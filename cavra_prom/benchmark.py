@@ -15,7 +15,7 @@ from cavra_prom.buckets import latency_buckets
 from cavra_prom.drills import DrillResult, run_drill
 from cavra_prom.errors import TargetError
 from cavra_prom.evaluation.embedded import evaluate_ha_embedded, evaluate_suite_run
-from cavra_prom.evaluation.model import EVIDENCE_SAMPLE, Evaluation, SuiteEvaluation
+from cavra_prom.evaluation.model import EVIDENCE_SAMPLE, Evaluation, HaEvaluation, SuiteEvaluation
 from cavra_prom.gate import GateResult, evaluate_gate
 from cavra_prom.instruments import SuiteMetrics, now
 from cavra_prom.outcome_metrics import DrillMetrics, GateMetrics, HaMetrics
@@ -25,6 +25,25 @@ from cavra_prom.spec.model import DrillSpec, Spec, SuiteSpec
 from cavra_prom.targets import ReferenceTarget, Target, build_target
 
 EMBEDDED_SOURCE = "embedded://reference-runtime"
+LOCAL_SOURCE = "embedded://local"
+
+
+def measures_reference_runtime(spec: Spec) -> bool:
+    """True when every suite and drill drives the built-in reference runtime.
+
+    Only then may the run report the reference runtime's HA/DR values: for your own system
+    (python, http or command targets, hook drills) they are unmeasured here and must come from
+    Prometheus (``ha_dr.queries``), so the gate names them instead of borrowing ours.
+    """
+    return all(s.target.kind == "reference" for s in spec.suites) and all(
+        d.hooks is None for d in spec.drills
+    )
+
+
+def embedded_source(spec: Spec) -> str:
+    """The provenance source of an embedded run of ``spec``."""
+    return EMBEDDED_SOURCE if measures_reference_runtime(spec) else LOCAL_SOURCE
+
 
 DrillCallback = Callable[[DrillSpec, DrillResult | None], None]
 """Called before a drill starts (result None) and after it ends."""
@@ -93,6 +112,18 @@ Regress = Callable[[Evaluation, Sequence[SuiteRun]], Evaluation]
 """Compares an evaluation with a baseline (given the runs' raw durations) before the gate."""
 
 
+def _embedded_ha(spec: Spec, drills: Sequence[DrillResult]) -> HaEvaluation:
+    if not measures_reference_runtime(spec):
+        return evaluate_ha_embedded(drills, api_replicas=None, worker_replicas=None, event_bus={})
+    config = RuntimeConfig()
+    return evaluate_ha_embedded(
+        drills,
+        api_replicas=config.api_replicas,
+        worker_replicas=config.worker_replicas,
+        event_bus=ReferenceRuntime(config).event_bus_capabilities(),
+    )
+
+
 def run_benchmark(
     spec: Spec,
     registry: CollectorRegistry | None,
@@ -116,16 +147,10 @@ def run_benchmark(
     drills = run_drills(spec, on_drill)
     drill_metrics.update(drills)
 
-    ha_config = RuntimeConfig()
-    ha = evaluate_ha_embedded(
-        drills,
-        api_replicas=ha_config.api_replicas,
-        worker_replicas=ha_config.worker_replicas,
-        event_bus=ReferenceRuntime(ha_config).event_bus_capabilities(),
-    )
+    ha = _embedded_ha(spec, drills)
     ha_metrics.update(ha)
     evaluation = Evaluation(
-        source=EMBEDDED_SOURCE,
+        source=embedded_source(spec),
         evidence_mode=EVIDENCE_SAMPLE,
         evaluated_at=now(),
         suites=tuple(suite_evaluations),

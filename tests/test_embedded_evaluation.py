@@ -84,3 +84,28 @@ def test_ha_rto_is_the_slowest_recovery_and_rpo_the_oldest_unreplicated_event() 
 def test_ha_unrecovered_drill_or_missing_rpo_leaves_them_unmeasured() -> None:
     ha = evaluate_ha_embedded([drill("a", None), drill("b", 1.0)], 2, 2, {})
     assert ha.rto_minutes is None and ha.rpo_minutes is None
+
+
+def test_own_system_runs_do_not_borrow_the_reference_runtimes_ha_values() -> None:
+    from dataclasses import replace
+
+    from cavra_prom.benchmark import (
+        EMBEDDED_SOURCE,
+        LOCAL_SOURCE,
+        _embedded_ha,
+        embedded_source,
+    )
+    from cavra_prom.spec.loader import default_spec
+    from cavra_prom.spec.model import TargetSpec
+
+    spec = default_spec()
+    assert embedded_source(spec) == EMBEDDED_SOURCE
+    mine = replace(
+        spec,
+        suites=(replace(spec.suites[0], target=TargetSpec(kind="python")), *spec.suites[1:]),
+    )
+    assert embedded_source(mine) == LOCAL_SOURCE
+    ha = _embedded_ha(mine, [drill("a", 1.0)])
+    assert ha.api_replicas is None and ha.worker_replicas is None and not ha.event_bus
+    reference = _embedded_ha(spec, [drill("a", 1.0)])
+    assert reference.api_replicas == 2 and reference.event_bus.get("replay") is True

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from prometheus_client import CollectorRegistry
 
 from cavra_prom import __version__
-from cavra_prom.benchmark import EMBEDDED_SOURCE, BenchmarkOutcome, run_benchmark
+from cavra_prom.benchmark import BenchmarkOutcome, run_benchmark
 from cavra_prom.cli.progress import ProgressDisplay
 from cavra_prom.cli.push import add_pushgateway_arguments, push_or_warn
 from cavra_prom.cli.regression_args import (
@@ -106,7 +106,7 @@ def git_commit() -> str | None:
 
 def provenance_for(outcome: BenchmarkOutcome) -> Provenance:
     return Provenance(
-        source=EMBEDDED_SOURCE,
+        source=outcome.evaluation.source,
         window_seconds=sum(r.active_seconds for r in outcome.runs),
         evaluated_at=outcome.evaluation.evaluated_at,
         tool_version=__version__,

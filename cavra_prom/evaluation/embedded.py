@@ -102,8 +102,8 @@ RPO_OBSERVATION = "rpo_oldest_unreplicated_age_seconds"
 
 def evaluate_ha_embedded(
     drills: Sequence[DrillResult],
-    api_replicas: int,
-    worker_replicas: int,
+    api_replicas: int | None,
+    worker_replicas: int | None,
     event_bus: Mapping[str, bool],
 ) -> HaEvaluation:
     """HA/DR values the reference runtime can measure, marked as sample evidence.

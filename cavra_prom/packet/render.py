@@ -109,8 +109,16 @@ def suite_entry(ev: SuiteEvaluation | None, spec: Spec, suite_id: str) -> dict[s
     return entry
 
 
-def drill_entry(result: DrillResult, evidence_mode: str) -> dict[str, Any]:
+def _where(source: str) -> str:
+    """What ran: ``reference-runtime`` or ``local`` for an embedded run, else the source."""
+    return source.split("://", 1)[-1] or "local"
+
+
+def drill_entry(result: DrillResult, evidence_mode: str, source: str = "") -> dict[str, Any]:
     prefix = SAMPLE_REF_PREFIX if evidence_mode != EVIDENCE_LIVE else "drill://"
+    where = _where(source) if evidence_mode != EVIDENCE_LIVE else "reference-runtime"
+    if result.fault == "custom":
+        where = "hooks"
     slug = result.drill_id.replace("_", "-")
     observations = {
         k: (num(v) if isinstance(v, float) else v) for k, v in sorted(result.observations.items())
@@ -127,7 +135,7 @@ def drill_entry(result: DrillResult, evidence_mode: str) -> dict[str, Any]:
         "started_at": iso(result.started_at),
         "ended_at": iso(result.ended_at),
         "recovery_seconds": num(result.recovery_seconds),
-        "evidence_ref": f"{prefix}reference-runtime/failure-mode/{slug}",
+        "evidence_ref": f"{prefix}{where}/failure-mode/{slug}",
     }
 
 
@@ -181,7 +189,7 @@ def _report_body(evaluation: Evaluation, gate: GateResult, spec: Spec) -> dict[s
         "benchmark_suites": [suite_entry(evaluation.suite(s.id), spec, s.id) for s in spec.suites],
         "ha_slo_targets": ha_entry(evaluation.ha, spec),
         "failure_mode_drills": [
-            drill_entry(d, evaluation.evidence_mode) for d in evaluation.drills
+            drill_entry(d, evaluation.evidence_mode, evaluation.source) for d in evaluation.drills
         ],
         "regression_gate": gate_entry(gate),
     }
@@ -189,7 +197,7 @@ def _report_body(evaluation: Evaluation, gate: GateResult, spec: Spec) -> dict[s
 
 def _operating_evidence(evaluation: Evaluation, provenance: Provenance) -> dict[str, str]:
     live = evaluation.evidence_mode == EVIDENCE_LIVE
-    base = provenance.source if live else f"{SAMPLE_REF_PREFIX}reference-runtime"
+    base = provenance.source if live else f"{SAMPLE_REF_PREFIX}{_where(provenance.source)}"
     return {
         "ci_run_ref": f"git://{provenance.git_commit}"
         if provenance.git_commit

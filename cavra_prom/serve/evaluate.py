@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cavra_prom import __version__
-from cavra_prom.benchmark import EMBEDDED_SOURCE
+from cavra_prom.benchmark import embedded_source
 from cavra_prom.evaluation.embedded import evaluate_suite_run
 from cavra_prom.evaluation.metrics import EvaluationMetrics
 from cavra_prom.evaluation.model import (
@@ -107,7 +107,7 @@ def embedded_evaluation(
     suites = [s for load in loads if (s := evaluator.evaluate(load, at - window)) is not None]
     ha = drills.ha() or HaEvaluation(EVIDENCE_SAMPLE, None, None, None, None, {})
     return Evaluation(
-        source=EMBEDDED_SOURCE,
+        source=embedded_source(spec),
         evidence_mode=EVIDENCE_SAMPLE,
         evaluated_at=at,
         suites=tuple(suites),
