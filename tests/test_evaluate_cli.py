@@ -84,7 +84,11 @@ def test_ready_exits_0_and_writes_every_artifact_of_export(
     assert "status: READY" in result.stdout
     assert sorted(p.name for p in out.iterdir()) == sorted(ARTIFACTS)
     packet = json.loads((out / names.ARTIFACT_PACKET_FILE).read_text())
-    assert packet["evidence_mode"] == "live" and packet["status"] == "ready"
+    # The suite's PromQL baseline (the same window a day earlier) has no data in a Prometheus
+    # that started seconds ago: the regression cannot be judged, which is a warning only.
+    assert packet["evidence_mode"] == "live" and packet["status"] == "ready_with_warnings"
+    warned = {c["name"] for c in packet["slo_regression_gate"]["checks"] if c["status"] == "warn"}
+    assert warned and all(name.endswith("_regression") for name in warned), warned
     assert packet["provenance"]["source"] == live.url
     assert packet["provenance"]["window_seconds"] == 60.0
     suite = packet["benchmark_report"]["benchmark_suites"][0]

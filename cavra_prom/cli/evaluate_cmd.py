@@ -34,6 +34,7 @@ from cavra_prom.gate import evaluate_gate
 from cavra_prom.packet.artifacts import write_export
 from cavra_prom.packet.render import Provenance, render_packet, spec_digest
 from cavra_prom.packet.signing import load_private_key
+from cavra_prom.regression.resolve import BaselineSettings, compare_with_baselines
 
 EXIT_COULD_NOT_EVALUATE: Final = 3
 DEFAULT_WINDOW_SECONDS: Final = 300.0
@@ -135,6 +136,10 @@ def _evaluate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.output_dir:
         prepare_dir(args.output_dir)
     evaluation = evaluate_prometheus(spec, source, args.window, at=args.at)
+    if not evaluation.could_not_evaluate:
+        # each suite against its baseline (a pinned packet, or Prometheus an offset earlier)
+        baselines = BaselineSettings(source=source, window_seconds=args.window)
+        evaluation = compare_with_baselines(evaluation, spec, baselines)
     gate = evaluate_gate(evaluation, spec)
     provenance = Provenance(
         source=evaluation.source,
