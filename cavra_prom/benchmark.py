@@ -6,6 +6,7 @@ targets, with every metric recorded into the registry the caller passes in.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -14,7 +15,11 @@ from prometheus_client.registry import CollectorRegistry
 from cavra_prom.buckets import latency_buckets
 from cavra_prom.drills import DrillResult, run_drill
 from cavra_prom.errors import TargetError
-from cavra_prom.evaluation.embedded import evaluate_ha_embedded, evaluate_suite_run
+from cavra_prom.evaluation.embedded import (
+    availability_from_suites,
+    evaluate_ha_embedded,
+    evaluate_suite_run,
+)
 from cavra_prom.evaluation.model import EVIDENCE_SAMPLE, Evaluation, HaEvaluation, SuiteEvaluation
 from cavra_prom.gate import GateResult, evaluate_gate
 from cavra_prom.instruments import SuiteMetrics, now
@@ -147,7 +152,9 @@ def run_benchmark(
     drills = run_drills(spec, on_drill)
     drill_metrics.update(drills)
 
-    ha = _embedded_ha(spec, drills)
+    ha = dataclasses.replace(
+        _embedded_ha(spec, drills), availability_ratio=availability_from_suites(suite_evaluations)
+    )
     ha_metrics.update(ha)
     evaluation = Evaluation(
         source=embedded_source(spec),

@@ -233,6 +233,10 @@ def ha_problems(ha: HaEvaluation, targets: HaDrSpec) -> list[str]:
     ):
         if value is None or value < floor:
             problems.append(f"{label} {'unmeasured' if value is None else value} < {floor}")
+    objective = targets.availability.objective
+    if ha.availability_ratio is None or ha.availability_ratio < objective:
+        shown = "unmeasured" if ha.availability_ratio is None else f"{ha.availability_ratio:.4%}"
+        problems.append(f"availability {shown} < objective {objective:.4%}")
     required = targets.event_bus
     for capability in ("durable_delivery", "dead_letter_queue", "replay", "consumer_lag_metrics"):
         if getattr(required, capability) and ha.event_bus.get(capability) is not True:
@@ -253,7 +257,8 @@ def _ha_targets(ha: HaEvaluation, targets: HaDrSpec) -> GateCheck:
         names.STATUS_PASS,
         f"HA/DR targets met: RTO {fmt(ha.rto_minutes, ' min')} <= "
         f"{fmt(targets.rto_minutes, ' min')}, RPO {fmt(ha.rpo_minutes, ' min')} <= "
-        f"{fmt(targets.rpo_minutes, ' min')}, replicas {ha.api_replicas} API / "
+        f"{fmt(targets.rpo_minutes, ' min')}, availability {ha.availability_ratio or 0:.4%} >= "
+        f"{targets.availability.objective:.4%}, replicas {ha.api_replicas} API / "
         f"{ha.worker_replicas} worker, event bus durable with DLQ, replay and lag metrics.",
     )
 

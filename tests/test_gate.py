@@ -77,6 +77,7 @@ def good_ha() -> HaEvaluation:
             "replay": True,
             "consumer_lag_metrics": True,
         },
+        availability_ratio=0.9995,
     )
 
 
@@ -208,6 +209,8 @@ def test_failed_or_missing_drill_blocks_with_its_reason() -> None:
         ({"api_replicas": 1}, "API replicas 1 < 2"),
         ({"worker_replicas": None}, "worker replicas unmeasured < 2"),
         ({"event_bus": {"durable_delivery": True}}, "event bus replay not shown"),
+        ({"availability_ratio": 0.998}, "availability 99.8000% < objective 99.9000%"),
+        ({"availability_ratio": None}, "availability unmeasured < objective 99.9000%"),
     ],
 )
 def test_ha_targets_block_on_miss_or_unmeasured(changes: dict[str, object], expected: str) -> None:

@@ -116,6 +116,7 @@ def test_promql_values_equal_the_embedded_histogram_values_and_the_verdicts_agre
     }
     assert _close(live.ha.rto_minutes, embedded.ha.rto_minutes)
     assert _close(live.ha.rpo_minutes, embedded.ha.rpo_minutes)
+    assert _close(live.ha.availability_ratio, embedded.ha.availability_ratio)
     assert (live.ha.api_replicas, live.ha.worker_replicas, dict(live.ha.event_bus)) == (
         embedded.ha.api_replicas,
         embedded.ha.worker_replicas,

@@ -13,6 +13,7 @@ its raw measurements as JSON and keeps serving until stdin closes.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, start_http_server
 
 from cavra_prom.benchmark import run_drills, run_suites, suite_buckets
-from cavra_prom.evaluation.embedded import evaluate_ha_embedded
+from cavra_prom.evaluation.embedded import availability_from_suites, evaluate_ha_embedded
 from cavra_prom.evaluation.model import EVIDENCE_SAMPLE, Evaluation
 from cavra_prom.gate import GateResult, evaluate_gate
 from cavra_prom.instruments import SuiteMetrics, now
@@ -95,6 +96,7 @@ class LiveRunner:
             worker_replicas=config.worker_replicas,
             event_bus=ReferenceRuntime(config).event_bus_capabilities(),
         )
+        ha = dataclasses.replace(ha, availability_ratio=availability_from_suites(suite_evaluations))
         self.ha.update(ha)
         evaluation = Evaluation(
             source="embedded://test",

@@ -66,6 +66,11 @@ def ha_lines(evaluation: Evaluation, spec: Spec) -> list[str]:
     rows = [
         ["RTO", fmt(ha.rto_minutes, " min"), f"<= {fmt(t.rto_minutes, ' min')}"],
         ["RPO", fmt(ha.rpo_minutes, " min"), f"<= {fmt(t.rpo_minutes, ' min')}"],
+        [
+            "availability",
+            "unmeasured" if ha.availability_ratio is None else f"{ha.availability_ratio:.4%}",
+            f">= {t.availability.objective:.4%}",
+        ],
         ["API replicas", str(ha.api_replicas), f">= {t.min_api_replicas}"],
         ["worker replicas", str(ha.worker_replicas), f">= {t.min_worker_replicas}"],
     ]

@@ -97,6 +97,15 @@ def evaluate_suite_run(run: SuiteRun, bounds: Sequence[float], slo: SloSpec) -> 
     )
 
 
+def availability_from_suites(suites: Sequence[SuiteEvaluation]) -> float | None:
+    """Share of ok operations across all suites: the embedded form of the spec's default
+    availability SLI (ok / all ``cavra_suite_operations_total``). None when nothing ran."""
+    total = sum(s.sample_count for s in suites)
+    if total == 0:
+        return None
+    return sum(s.sample_count - s.error_count for s in suites) / total
+
+
 RPO_OBSERVATION = "rpo_oldest_unreplicated_age_seconds"
 
 
@@ -138,5 +147,6 @@ def evaluate_ha_embedded(
             "api_replicas": "reference runtime configuration (sample evidence)",
             "worker_replicas": "reference runtime configuration (sample evidence)",
             "event_bus": "capabilities exercised on a scratch topic of the reference event bus",
+            "availability_ratio": "ok operations / all operations across the run's suites",
         },
     )

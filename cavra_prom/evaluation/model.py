@@ -62,6 +62,7 @@ class HaEvaluation:
     worker_replicas: int | None
     event_bus: Mapping[str, bool | None]
     methods: Mapping[str, str] = field(default_factory=dict)
+    availability_ratio: float | None = None
 
 
 @dataclass(frozen=True)

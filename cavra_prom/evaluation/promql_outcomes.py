@@ -122,11 +122,8 @@ def _one(
 
 
 def evaluate_ha(plan: QueryPlan, results: Results) -> tuple[HaEvaluation, list[EvaluationProblem]]:
-    """HA/DR values beside the queries they came from; availability is recorded, not judged.
-
-    ``HaEvaluation`` has no availability field yet, so the measured ratio goes into its method
-    text, where the packet shows it.
-    """
+    """HA/DR values beside the queries they came from (the availability ratio over the window
+    is judged against the spec's objective by the gate)."""
     problems: list[EvaluationProblem] = []
     measured: dict[str, float | None] = {}
     for key, pick in (
@@ -153,6 +150,7 @@ def evaluate_ha(plan: QueryPlan, results: Results) -> tuple[HaEvaluation, list[E
         worker_replicas=_count(measured[keys.WORKER_REPLICAS]),
         event_bus=event_bus,
         methods=methods,
+        availability_ratio=availability,
     )
     return ha, problems
 

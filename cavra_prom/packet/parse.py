@@ -143,6 +143,7 @@ def ha_from_targets(targets: Mapping[str, Any], evidence_mode: str) -> HaEvaluat
         worker_replicas=opt_int(measured, "worker_replicas"),
         event_bus=dict(bus) if isinstance(bus, Mapping) else {},
         methods=dict(methods) if isinstance(methods, Mapping) else {},
+        availability_ratio=opt_float(measured, "availability_ratio"),
     )
 
 

@@ -149,8 +149,11 @@ def ha_entry(ha: HaEvaluation, spec: Spec) -> dict[str, Any]:
         "min_worker_replicas": targets.min_worker_replicas,
         "event_bus_required": dataclasses.asdict(targets.event_bus),
         "health_endpoints": list(targets.health_endpoints),
+        "availability_objective": targets.availability.objective,
+        "availability_period_days": targets.availability.period_days,
         "measured": {
             "evidence_mode": ha.evidence_mode,
+            "availability_ratio": num(ha.availability_ratio),
             "rto_minutes": num(ha.rto_minutes),
             "rpo_minutes": num(ha.rpo_minutes),
             "api_replicas": ha.api_replicas,

@@ -13,6 +13,7 @@ fail to run, so the service is not ready until a later one succeeds.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -21,7 +22,7 @@ from typing import Any
 
 from cavra_prom import __version__
 from cavra_prom.benchmark import embedded_source
-from cavra_prom.evaluation.embedded import evaluate_suite_run
+from cavra_prom.evaluation.embedded import availability_from_suites, evaluate_suite_run
 from cavra_prom.evaluation.metrics import EvaluationMetrics
 from cavra_prom.evaluation.model import (
     EVIDENCE_SAMPLE,
@@ -105,7 +106,10 @@ def embedded_evaluation(
     """Sample evidence from the runs that finished within ``window`` seconds before ``at``."""
     evaluator = memo or EmbeddedSuites()
     suites = [s for load in loads if (s := evaluator.evaluate(load, at - window)) is not None]
-    ha = drills.ha() or HaEvaluation(EVIDENCE_SAMPLE, None, None, None, None, {})
+    ha = dataclasses.replace(
+        drills.ha() or HaEvaluation(EVIDENCE_SAMPLE, None, None, None, None, {}),
+        availability_ratio=availability_from_suites(suites),
+    )
     return Evaluation(
         source=embedded_source(spec),
         evidence_mode=EVIDENCE_SAMPLE,
