@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from cavra_prom.errors import InputError, Problem
-from cavra_prom.fileio import write_atomic
+from cavra_prom.fileio import fsync_dir, write_atomic
 from cavra_prom.packet.canonical import INTEGRITY_KEY, packet_digest, pretty_bytes
 from cavra_prom.packet.reader import PacketError, parse_json_bytes
 
@@ -228,7 +228,7 @@ class PacketStore:
             tmp.unlink()
         os.symlink(f"{PACKETS_DIR}/{pid}.json", tmp)
         os.replace(tmp, link)
-        _fsync_dir(self.directory)
+        fsync_dir(self.directory)
 
     def _prune(self) -> None:
         """Keep at most ``keep_count`` packets younger than ``keep_seconds``, and the latest."""
@@ -268,17 +268,3 @@ class PacketStore:
 
     def _path(self, pid: str) -> Path:
         return self.packets_dir / f"{pid}.json"
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make a rename durable (best effort where directories cannot be opened)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
