@@ -138,3 +138,27 @@ def test_bad_inject_latency_is_bad_input(
     result = cli("benchmark", "run", "--spec", str(spec_file), "--inject-latency", value)
     assert result.code == 2
     assert message in result.stderr
+
+
+def test_export_compares_with_a_baseline_too(
+    cli: CliRunner, spec_file: Path, tmp_path: Path
+) -> None:
+    """`export --baseline` judges regressions as `run` does and writes them into every artifact.
+
+    The baseline carries a 2 ms injected delay per operation; the export runs without it, so it
+    is faster, and faster is never a regression."""
+    code, text = run(cli, spec_file, tmp_path / "base", "--inject-latency", f"{SUITE}=2ms")
+    assert code == 0, text
+    baseline = str(tmp_path / "base" / PACKET)
+    out = tmp_path / "export"
+    result = cli(
+        "benchmark", "export", "--spec", str(spec_file), "--quiet", "--output-dir", str(out),
+        "--baseline", baseline,
+    )  # fmt: skip
+    assert result.code == 0, result.stdout + result.stderr
+    check = _check(out / PACKET)
+    assert check["status"] == names.STATUS_PASS, check
+    assert f"pinned baseline {baseline}" in check["message"]
+    (entry,) = json.loads((out / PACKET).read_text())["benchmark_report"]["regressions"]
+    assert entry["latency"]["delta_percent"] < 0
+    assert CHECK in (out / "benchmark-slo-junit.xml").read_text()

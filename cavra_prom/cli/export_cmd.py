@@ -18,6 +18,7 @@ from prometheus_client import CollectorRegistry
 
 from cavra_prom.benchmark import BenchmarkOutcome, run_benchmark
 from cavra_prom.cli.progress import ProgressDisplay
+from cavra_prom.cli.regression_args import regression_hook
 from cavra_prom.cli.run_cmd import (
     EXIT_BLOCKED,
     EXIT_READY,
@@ -53,6 +54,11 @@ def register(benchmark: Any) -> None:
     export.add_argument("--json", action="store_true", help="print the manifest JSON instead")
     export.add_argument("--quiet", action="store_true", help="no progress display")
     add_signing_argument(export)
+    export.add_argument(
+        "--baseline",
+        metavar="FILE|URL",
+        help="compare every suite with this readiness packet (regression gate), as `run` does",
+    )
     export.set_defaults(handler=_export)
 
 
@@ -62,17 +68,21 @@ def export_benchmark(
     seed: int | None = None,
     signing_key: str | None = None,
     progress: ProgressDisplay | None = None,
+    *,
+    baseline: str | None = None,
 ) -> ExportOutcome:
     """Run the benchmark and write every artifact; the library entry point of ``export``
     (``scripts/validate_benchmark_slo.py --export-dir`` calls it too)."""
     spec = with_seed(load_spec_arg(spec_path), seed)
     key = load_private_key(signing_key) if signing_key else None
     prepare_dir(output_dir)
+    registry = CollectorRegistry()
     outcome = run_benchmark(
         spec,
-        CollectorRegistry(),
+        registry,
         progress.suite if progress else None,
         progress.drill if progress else None,
+        regress=regression_hook(baseline, spec, registry),
     )
     packet = render_packet(outcome.evaluation, outcome.gate, spec, provenance_for(outcome))
     packet = sign_if_asked(packet, key)
@@ -91,7 +101,9 @@ def prepare_dir(output_dir: str) -> None:
 
 def _export(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     display = ProgressDisplay(stderr, quiet=args.quiet)
-    done = export_benchmark(args.output_dir, args.spec, args.seed, args.signing_key, display)
+    done = export_benchmark(
+        args.output_dir, args.spec, args.seed, args.signing_key, display, baseline=args.baseline
+    )
     if args.json:
         stdout.write(json.dumps(done.manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     else:

@@ -79,14 +79,14 @@ def _fault_problem(spec: Spec, suite_id: str, sep: str, duration: str) -> str | 
 
 
 def regression_hook(
-    args: argparse.Namespace, spec: Spec, registry: CollectorRegistry | None
+    baseline: str | None, spec: Spec, registry: CollectorRegistry | None
 ) -> Regress | None:
     """Resolve the baselines now; the returned hook compares the run with them.
 
     None when no suite has an applicable baseline (no ``--baseline``, no pinned packet in the
     spec): the gate then has no regression checks, as before.
     """
-    baselines = resolve_baselines(spec, BaselineSettings(pinned_override=args.baseline))
+    baselines = resolve_baselines(spec, BaselineSettings(pinned_override=baseline))
     if not baselines:
         return None
     metrics = RegressionMetrics(registry)

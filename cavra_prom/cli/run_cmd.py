@@ -137,7 +137,7 @@ def _run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         display.suite,
         display.drill,
         latency_faults=latency_faults(args, spec),
-        regress=regression_hook(args, spec, registry),
+        regress=regression_hook(args.baseline, spec, registry),
     )
     push_or_warn(registry, args, stderr)
     packet = render_packet(outcome.evaluation, outcome.gate, spec, provenance_for(outcome))
