@@ -48,9 +48,9 @@ from tests.test_promql_evaluator_support import (
 
 WINDOW = 60.0
 REPO = Path(__file__).resolve().parent.parent
-EXTRAPOLATION_BOUND = 1.25
-"""``increase()`` extrapolates at most ~1.1 scrape intervals past the last sample of a series
-that has existed for some seconds: far below 25 %, far above the 2x of a double count."""
+EXTRAPOLATION_BOUND = 1.6
+"""``increase()`` extrapolates towards the window's edges (a loaded machine was seen at +25 %
+for a run a few seconds long): the bound only has to stay far below the 2x of a double count."""
 
 
 @dataclass
@@ -137,7 +137,28 @@ def tiers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tiers]:
         first = spec.suites[0].id
         at_all = wait_for_scrape_after(all_.url, first, done, instances=2)
         at_top = wait_for_scrape_after(top.url, first, done, instances=2)
+        # Federation lags a tier behind: evaluate each server only once it holds every
+        # operation both runners made (their counters are final now).
+        totals = {
+            s.id: sum(float(r.raw["suites"][s.id]["buckets"][-1][1]) for r in (a, b) if r.raw)
+            for s in spec.suites
+        }
+        at_all = max(at_all, _complete_at(all_.url, totals))
+        at_top = max(at_top, _complete_at(top.url, totals))
         yield Tiers(spec, (a, b), all_, top, at_all, at_top)
+
+
+def _complete_at(prom_url: str, totals: dict[str, float]) -> float:
+    """A time at which ``prom_url`` shows every suite's final operation count."""
+
+    def complete() -> float | None:
+        rows = instant_query(prom_url, "sum by (suite) (cavra_suite_latency_seconds_count)")
+        seen = {row["metric"].get("suite"): float(row["value"][1]) for row in rows}
+        done = all(seen.get(suite, 0.0) >= total for suite, total in totals.items())
+        return time.time() if done else None
+
+    found: float = wait_until(complete, 60.0, "every operation to reach Prometheus", 0.25)
+    return found
 
 
 def _per_instance_increase(prom_url: str, suite_id: str, at: float) -> dict[float, float]:
