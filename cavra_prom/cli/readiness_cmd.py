@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 from typing import Any, Final, TextIO
 
+from cavra_prom import durations
 from cavra_prom.cli.run_cmd import load_spec_arg
 from cavra_prom.errors import InputError, Problem
 from cavra_prom.fileio import write_atomic
@@ -23,17 +23,15 @@ from cavra_prom.packet.signing import load_public_key
 
 EXIT_READY: Final = 0
 EXIT_BLOCKED: Final = 1
-_UNITS: Final = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
-_DURATION: Final = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
 
 
 def parse_duration(text: str, flag: str) -> float:
-    """``90s``, ``5m``, ``1h``, ``2d``, ``1w`` or plain seconds; InputError otherwise."""
-    match = _DURATION.match(text)
-    if not match:
-        message = f"{text!r} is not a duration (examples: 90s, 5m, 1h, 2d)"
-        raise InputError([Problem(flag, "", message)])
-    return float(match.group(1)) * _UNITS[match.group(2) or "s"]
+    """``90s``, ``5m``, ``1h``, ``2d``, ``1w`` or plain seconds (the shared Prometheus-style
+    syntax of :mod:`cavra_prom.durations`); InputError naming the flag otherwise."""
+    try:
+        return durations.parse_duration(text)
+    except durations.DurationError as exc:
+        raise InputError([Problem(flag, "", str(exc))]) from None
 
 
 def register(benchmark: Any) -> None:
