@@ -265,3 +265,24 @@ def suite_slo_check_name(suite_id: str) -> str:
 def suite_regression_check_name(suite_id: str) -> str:
     """The gate check that holds one suite's verdict against its baseline."""
     return suite_id + CHECK_SUITE_REGRESSION_SUFFIX
+
+
+# --- error classes of failed operations (reported per suite; a closed, small set) -----------
+ERROR_TIMEOUT: Final = "timeout"
+ERROR_CONNECTION: Final = "connection"
+ERROR_STATUS: Final = "status"
+ERROR_EXIT_CODE: Final = "exit_code"
+ERROR_PROTOCOL: Final = "protocol"
+ERROR_EXCEPTION: Final = "exception"
+ERROR_FAILED: Final = "failed"
+"""An operation that returned False (no exception): the target judged the result wrong."""
+
+ERROR_CLASSES: Final = (
+    ERROR_TIMEOUT,
+    ERROR_CONNECTION,
+    ERROR_STATUS,
+    ERROR_EXIT_CODE,
+    ERROR_PROTOCOL,
+    ERROR_EXCEPTION,
+    ERROR_FAILED,
+)

@@ -14,26 +14,28 @@ unbounded label (an HTTP status per value, an exception type per value) is a car
 from __future__ import annotations
 
 import asyncio
-from typing import Final
 
-ERROR_TIMEOUT: Final = "timeout"
-ERROR_CONNECTION: Final = "connection"
-ERROR_STATUS: Final = "status"
-ERROR_EXIT_CODE: Final = "exit_code"
-ERROR_PROTOCOL: Final = "protocol"
-ERROR_EXCEPTION: Final = "exception"
-ERROR_FAILED: Final = "failed"
-"""An operation that returned False (no exception): the target judged the result wrong."""
-
-ERROR_CLASSES: Final = (
-    ERROR_TIMEOUT,
+from cavra_prom.conventions import (
+    ERROR_CLASSES,
     ERROR_CONNECTION,
-    ERROR_STATUS,
-    ERROR_EXIT_CODE,
-    ERROR_PROTOCOL,
     ERROR_EXCEPTION,
+    ERROR_EXIT_CODE,
     ERROR_FAILED,
+    ERROR_PROTOCOL,
+    ERROR_STATUS,
+    ERROR_TIMEOUT,
 )
+
+__all__ = [
+    "ERROR_CLASSES",
+    "ERROR_CONNECTION",
+    "ERROR_EXCEPTION",
+    "ERROR_EXIT_CODE",
+    "ERROR_FAILED",
+    "ERROR_PROTOCOL",
+    "ERROR_STATUS",
+    "ERROR_TIMEOUT",
+]
 
 
 class OperationError(Exception):
